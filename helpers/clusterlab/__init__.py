@@ -1,0 +1,21 @@
+"""ClusterLab: why Erlang/Elixir nodes fail to cluster in Docker Compose, shown live.
+
+Data flows one way: compose file → ``Lab`` (running) → ``Snapshot`` (probe) →
+``to_graph`` (networkx) → ``draw_topology`` (matplotlib). One import serves a notebook.
+"""
+
+from .catalogue import Lesson, lessons
+from .draw import draw_dns_matrix, draw_series, draw_topology
+from .engine import versions
+from .errors import ClusterLabError
+from .image import ensure_image
+from .lifecycle import Cookie, Lab, clean, lab, start
+from .probes import DnsAnswer, Member, Snapshot, probe, rpc, wait_until
+from .topology import clusters, is_full_mesh, islands, one_sided, to_graph
+
+__all__ = [
+    "ClusterLabError", "Cookie", "DnsAnswer", "Lab", "Lesson", "Member", "Snapshot",
+    "clean", "clusters", "draw_dns_matrix", "draw_series", "draw_topology", "ensure_image",
+    "is_full_mesh", "islands", "lab", "lessons", "one_sided", "probe", "rpc", "start",
+    "to_graph", "versions", "wait_until",
+]

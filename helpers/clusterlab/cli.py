@@ -1,0 +1,151 @@
+"""``clusterlab``: the command line. Thin: parse, call the library, print, return a code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import catalogue, image, lifecycle, report
+from .draw import draw_topology
+from .errors import ClusterLabError
+from .topology import to_graph
+
+
+def _lessons(args: argparse.Namespace) -> int:
+    for lesson in catalogue.lessons():
+        print(f"{lesson.id:<28} {lesson.title}  [{', '.join(lesson.variants)}]")
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    started = lifecycle.Lab.create(args.lesson, args.variant, compose_file=args.file, detached=True)
+    started.up(timeout=args.timeout)
+    print(f"lab {started.project} is up ({started.title}); cookie {started.cookie.masked()}")
+    print(f"next: clusterlab probe --project {started.project}")
+    return 0
+
+
+def _probe(args: argparse.Namespace) -> int:
+    handle = lifecycle.Lab.attach(args.project)
+    names = args.names.split(",") if args.names else ()
+    from .probes import probe
+    print(report.render(probe(handle.containers(), names, title=handle.title)))
+    return 0
+
+
+def _graph(args: argparse.Namespace) -> int:
+    handle = lifecycle.Lab.attach(args.project)
+    from .probes import probe
+    snapshot = probe(handle.containers(), title=handle.title)
+    draw_topology(to_graph(snapshot)).savefig(args.output, dpi=120, bbox_inches="tight")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _down(args: argparse.Namespace) -> int:
+    handle = lifecycle.Lab.attach(args.project)
+    handle.down()
+    print(f"removed lab {handle.project}")
+    return 0
+
+
+def _ls(args: argparse.Namespace) -> int:
+    found = lifecycle.projects()
+    for project, labels in found.items():
+        print(f"{project:<16} {labels.get(lifecycle.LESSON, '?'):<28} {labels.get(lifecycle.VARIANT, '?')}")
+    if not found:
+        print("no labs running")
+    return 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    removed = lifecycle.clean(args.project)
+    for project, count in removed.items():
+        print(f"removed {project}: {count} containers/networks/volumes")
+    if not removed:
+        print("nothing to clean")
+    return 0
+
+
+def _image_build(args: argparse.Namespace) -> int:
+    built = image.ensure_image(force=args.force, verbose=args.verbose)
+    state = "up to date" if built.cached else "built"
+    print(f"{built.tag} {state} in {built.seconds:.1f} s (base {built.base})")
+    return 0
+
+
+def _image_export(args: argparse.Namespace) -> int:
+    built = image.ensure_image()
+    image.export_image(built.tag, Path(args.file))
+    print(f"wrote {args.file}; on another machine: clusterlab image import {args.file}")
+    return 0
+
+
+def _image_import(args: argparse.Namespace) -> int:
+    for tag in image.import_image(Path(args.file)):
+        print(f"loaded {tag}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="clusterlab", description="Live Docker Compose labs for Erlang/Elixir clustering.")
+    top.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func, help: str) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=help, description=help)
+        cmd.set_defaults(func=func)
+        return cmd
+
+    def project(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument("--project", "-p", help="which lab (default: the newest one)")
+
+    command("lessons", _lessons, "list lessons and their variants")
+    up = command("up", _up, "start a lesson's variant as a new lab")
+    up.add_argument("lesson", help="lesson id, number or slug, e.g. 01-compose-networks or 1")
+    up.add_argument("--variant", "-v", default="fixed", help="broken, fixed, exercise, …")
+    up.add_argument("--file", "-f", help="use this compose file instead of the variant's")
+    up.add_argument("--timeout", type=float, default=60, help="seconds to wait for health")
+    probe = command("probe", _probe, "print the DNS matrix and Node.list() of every node")
+    project(probe)
+    probe.add_argument("--names", help="comma-separated names to resolve (default: services)")
+    graph = command("graph", _graph, "draw the cluster that formed to a PNG")
+    project(graph)
+    graph.add_argument("--output", "-o", default="cluster.png", help="output file")
+    project(command("down", _down, "stop a lab and remove its containers, networks, volumes"))
+    command("ls", _ls, "list running labs")
+    project(command("clean", _clean, "remove every lab's leftovers (or one lab's)"))
+    img = command("image", lambda a: (img.print_help(), 2)[1], "build or share the lab image")
+    isub = img.add_subparsers(dest="image_command", metavar="ACTION")
+    build = isub.add_parser("build", help="build the lab image (cached by content)")
+    build.add_argument("--force", action="store_true", help="rebuild even if cached")
+    build.add_argument("--verbose", action="store_true", help="show every build line")
+    build.set_defaults(func=_image_build)
+    export = isub.add_parser("export", help="save the image to a tar file (for offline rooms)")
+    export.add_argument("file")
+    export.set_defaults(func=_image_export)
+    imp = isub.add_parser("import", help="load an image tar made by `image export`")
+    imp.add_argument("file")
+    imp.set_defaults(func=_image_import)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ClusterLabError as exc:
+        print(f"clusterlab: {exc}", file=sys.stderr)
+        if args.debug or os.environ.get("CLUSTERLAB_DEBUG"):
+            raise
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted; `clusterlab clean` removes anything left behind", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,363 @@
+"""A lab is one running Compose project: up, probe, down, and never leave anything behind.
+
+Each lab gets a unique project name (so two can run at once), a fresh random cookie,
+and labels on every container, network and volume, so ``clean`` can find what a
+crashed run left. Labs started from Python belong to their process: the next lab
+started on this host removes labs whose owner process is gone.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import tempfile
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import compose, engine
+from .catalogue import Lesson, get
+from .errors import (
+    ClusterLabError,
+    CommandFailed,
+    ComposeFileError,
+    LabNotFound,
+    LabStartError,
+    PortInUse,
+)
+from .image import Progress, ensure_image, say
+
+EPMD_PORT = 4369
+OWNER = "io.clusterlab.owner"
+LESSON = "io.clusterlab.lesson"
+VARIANT = "io.clusterlab.variant"
+DETACHED = "detached"
+
+
+class Cookie:
+    """An Erlang cookie that never shows itself in full: not in repr, str or errors."""
+
+    def __init__(self, value: str | None = None) -> None:
+        self._value = value or secrets.token_urlsafe(24)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def masked(self) -> str:
+        return f"{self._value[:4]}…({len(self._value)} chars)"
+
+    def __repr__(self) -> str:
+        return f"Cookie({self.masked()})"
+
+    __str__ = __repr__
+
+
+def _run_root() -> Path:
+    return Path(tempfile.gettempdir()) / "clusterlab"
+
+
+def _new_project(lesson_id: str) -> str:
+    return f"cl{lesson_id[:2]}-{secrets.token_hex(3)}"
+
+
+def _owner_label(detached: bool) -> str:
+    return DETACHED if detached else f"{socket.gethostname()}/{os.getpid()}"
+
+
+def label_model(model: dict[str, Any], labels: Mapping[str, str]) -> dict[str, Any]:
+    """A copy of a compose model with ``labels`` on every service, network and volume."""
+    out = json.loads(json.dumps(model))
+    for kind in ("services", "networks", "volumes"):
+        for item in (out.get(kind) or {}).values():
+            if item is None or item.get("external"):
+                continue
+            item["labels"] = {**(item.get("labels") or {}), **labels}
+    return out
+
+
+def published_epmd(model: Mapping[str, Any]) -> list[str]:
+    """Services that would publish EPMD to the host: anyone could then list our nodes."""
+    hits = []
+    for name, service in (model.get("services") or {}).items():
+        for port in service.get("ports") or []:
+            if str(port.get("target")) == str(EPMD_PORT) and port.get("published"):
+                hits.append(name)
+    return hits
+
+
+@dataclass
+class Lab:
+    """One Compose variant brought up on the real engine. Use it as a context manager."""
+
+    lesson: Lesson | None
+    variant: str
+    project: str
+    compose_file: Path | None
+    cookie: Cookie | None
+    env: dict[str, str]
+    detached: bool = False
+    progress: Progress = say
+
+    @classmethod
+    def create(cls, lesson: str | Lesson, variant: str = "fixed", *,
+               compose_file: Path | str | None = None, env: Mapping[str, str] | None = None,
+               detached: bool = False, progress: Progress = say) -> Lab:
+        """A lab for ``lesson``'s ``variant``, or for any ``compose_file`` (an exercise)."""
+        found = lesson if isinstance(lesson, Lesson) else get(lesson)
+        path = Path(compose_file) if compose_file else found.compose_file(variant)
+        return cls(found, variant, _new_project(found.id), path, Cookie(), dict(env or {}),
+                   detached, progress)
+
+    @classmethod
+    def attach(cls, project: str | None = None) -> Lab:
+        """A handle on a lab that is already running (the newest one if no name is given)."""
+        project = project or newest_project()
+        rows = _containers(project)
+        if not rows:
+            raise LabNotFound(f"No lab named {project!r} is running.")
+        labels = rows[0]["Labels"]
+        lesson = labels.get(LESSON)
+        found = get(lesson) if lesson else None
+        return cls(found, labels.get(VARIANT, "?"), project, None, None, {},
+                   labels.get(OWNER) == DETACHED)
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @property
+    def run_dir(self) -> Path:
+        return _run_root() / self.project
+
+    @property
+    def title(self) -> str:
+        lesson = self.lesson.id if self.lesson else "lab"
+        return f"{lesson} · {self.variant}"
+
+    def __enter__(self) -> Lab:
+        return self.up()
+
+    def __exit__(self, *exc: object) -> None:
+        self.down()
+
+    def up(self, *, wait: bool = True, timeout: float = 60) -> Lab:
+        """Start every service and, with ``wait``, return once every healthcheck passes."""
+        if self.compose_file is None or self.cookie is None:
+            raise ClusterLabError(f"Lab {self.project} was attached, not created; it is already up.")
+        reap_orphans()
+        image = ensure_image(self.progress)
+        model = compose.load(self.compose_file, self.project)
+        if exposed := published_epmd(model):
+            raise ComposeFileError(f"{', '.join(exposed)} publishes EPMD ({EPMD_PORT}) to the host.",
+                                   "Remove that `ports:` entry: nodes talk on the project network.")
+        labels = {engine.LABEL: self.project, OWNER: _owner_label(self.detached),
+                  LESSON: self.lesson.id if self.lesson else "", VARIANT: self.variant}
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "compose.json").write_text(json.dumps(label_model(model, labels), indent=1))
+        self._env = {"ERL_COOKIE": self.cookie.reveal(), "CLUSTERLAB_IMAGE": image.tag, **self.env}
+        _live_labs.add(self)
+        started = time.monotonic()
+        self.progress(f"starting {self.title} as project {self.project} …")
+        try:
+            args = ["up", "-d", "--remove-orphans"]
+            if wait:
+                args += ["--wait", "--wait-timeout", str(int(timeout))]
+            self.compose(*args, timeout=timeout + 30)
+        except CommandFailed as exc:
+            error = self._start_error(exc)
+            self.down()
+            raise error from None
+        except BaseException:
+            self.down()
+            raise
+        self.started_in = time.monotonic() - started
+        self.progress(f"{self.project} up in {self.started_in:.1f} s")
+        return self
+
+    def compose(self, *args: str, timeout: float = 120) -> str:
+        """``docker compose`` on this lab's project; the cookie is scrubbed from errors."""
+        files = ["-f", str(self.run_dir / "compose.json")] \
+            if (self.run_dir / "compose.json").exists() else []
+        try:
+            return compose.run(["-p", self.project, *files, *args],
+                               env=getattr(self, "_env", None), timeout=timeout).stdout
+        except CommandFailed as exc:
+            raise self._scrub(exc) from None
+
+    def _scrub(self, exc: CommandFailed) -> CommandFailed:
+        secret = self.cookie.reveal() if self.cookie else None
+        if not secret:
+            return exc
+
+        def clean(text: str) -> str:
+            return text.replace(secret, self.cookie.masked())
+
+        return CommandFailed([clean(a) for a in exc.args_], exc.returncode,
+                             clean(exc.stdout), clean(exc.stderr))
+
+    def _start_error(self, exc: CommandFailed) -> ClusterLabError:
+        text = exc.stderr + exc.stdout
+        if "port is already allocated" in text or "address already in use" in text:
+            line = next(ln for ln in text.splitlines() if "already" in ln)
+            return PortInUse(f"{self.title}: a published port is already in use on this host:\n"
+                             f"    {line.strip()}")
+        details = [exc.message]
+        for row in _containers(self.project):
+            if row["State"] != "running" or "unhealthy" in row.get("Status", ""):
+                name = row["Names"][0].lstrip("/")
+                details.append(f"{name} is {row['Status']}; its last log lines:")
+                details += [f"    {ln}" for ln in self.logs(name, tail=8).splitlines()]
+        return LabStartError(f"{self.title} did not come up:\n" + "\n".join(details))
+
+    def down(self) -> None:
+        """Remove containers, networks and volumes. Safe to call twice, or after a crash."""
+        try:
+            if _containers(self.project) or _networks(self.project):
+                self.compose("down", "--volumes", "--remove-orphans", "--timeout", "2")
+        finally:
+            remove_project(self.project)
+            _live_labs.discard(self)
+
+    # -- looking inside -----------------------------------------------------------------
+
+    def containers(self) -> list[Any]:
+        """This lab's containers, ordered by service then replica number."""
+        found = engine.lab_containers(self.project)
+        return sorted(found, key=lambda c: (c.labels.get("com.docker.compose.service", ""),
+                                            int(c.labels.get("com.docker.compose.container-number", 0))))
+
+    def container(self, service: str) -> Any:
+        for candidate in self.containers():
+            if service in (candidate.labels.get("com.docker.compose.service"), candidate.name):
+                return candidate
+        raise LabNotFound(f"Lab {self.project} has no service or container {service!r}.")
+
+    def logs(self, service: str, tail: int = 50) -> str:
+        return self.container(service).logs(tail=tail).decode(errors="replace")
+
+    def __hash__(self) -> int:
+        return hash(self.project)
+
+
+# -- finding and removing labs ------------------------------------------------------------
+
+_live_labs: weakref.WeakSet[Lab] = weakref.WeakSet()
+
+
+def _down_live_labs() -> None:
+    for lab in list(_live_labs):
+        if not lab.detached:
+            try:
+                lab.down()
+            except ClusterLabError:
+                pass
+
+
+atexit.register(_down_live_labs)
+
+
+def _containers(project: str | None = None) -> list[dict[str, Any]]:
+    wanted = f"{engine.LABEL}={project}" if project else engine.LABEL
+    return engine.client().api.containers(all=True, filters={"label": wanted})
+
+
+def _networks(project: str | None = None) -> list[dict[str, Any]]:
+    wanted = f"{engine.LABEL}={project}" if project else engine.LABEL
+    return engine.client().api.networks(filters={"label": wanted})
+
+
+def _volumes(project: str | None = None) -> list[dict[str, Any]]:
+    wanted = f"{engine.LABEL}={project}" if project else engine.LABEL
+    return engine.client().api.volumes(filters={"label": wanted}).get("Volumes") or []
+
+
+def projects() -> dict[str, dict[str, str]]:
+    """Labs that have anything on the engine: project → labels of one of its containers."""
+    found: dict[str, dict[str, str]] = {}
+    for row in sorted(_containers(), key=lambda r: r["Created"]):
+        found[row["Labels"][engine.LABEL]] = row["Labels"]
+    for row in _networks():
+        found.setdefault(row["Labels"][engine.LABEL], row["Labels"])
+    return found
+
+
+def newest_project() -> str:
+    rows = sorted(_containers(), key=lambda r: r["Created"])
+    if not rows:
+        raise LabNotFound("No ClusterLab lab is running.")
+    return rows[-1]["Labels"][engine.LABEL]
+
+
+def remove_project(project: str) -> int:
+    """Force-remove everything labelled with ``project``; returns how many objects went."""
+    api = engine.client().api
+    removed = 0
+    for row in _containers(project):
+        api.remove_container(row["Id"], force=True, v=True)
+        removed += 1
+    for row in _networks(project):
+        api.remove_network(row["Id"])
+        removed += 1
+    for row in _volumes(project):
+        api.remove_volume(row["Name"], force=True)
+        removed += 1
+    shutil.rmtree(_run_root() / project, ignore_errors=True)
+    return removed
+
+
+def clean(project: str | None = None) -> dict[str, int]:
+    """Remove one lab, or every ClusterLab lab on this engine, whatever state it is in."""
+    names = [project] if project else sorted(set(projects()) | _run_dirs())
+    return {name: remove_project(name) for name in names}
+
+
+def _run_dirs() -> set[str]:
+    root = _run_root()
+    return {p.name for p in root.iterdir()} if root.is_dir() else set()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_orphans() -> list[str]:
+    """Remove labs started from Python on this host by a process that no longer exists."""
+    host = socket.gethostname()
+    reaped = []
+    for project, labels in projects().items():
+        owner_host, _, pid = labels.get(OWNER, "").partition("/")
+        if owner_host == host and pid.isdigit() and not _pid_alive(int(pid)):
+            remove_project(project)
+            reaped.append(project)
+    return reaped
+
+
+def _interrupt_cleanup(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def install_sigterm_cleanup() -> None:
+    """Turn SIGTERM into KeyboardInterrupt, so ``with Lab…`` blocks and atexit still clean up."""
+    signal.signal(signal.SIGTERM, _interrupt_cleanup)
+
+
+def lab(lesson: str, variant: str = "fixed", **kwargs: Any) -> Lab:
+    """Shorthand for notebooks: ``with clusterlab.lab("01", "broken") as lab: …``."""
+    return Lab.create(lesson, variant, **kwargs)
+
+
+def start(lesson: str, variant: str = "fixed", **kwargs: Any) -> Lab:
+    """Create and bring up a lab in one call (it is removed at exit if you forget)."""
+    return Lab.create(lesson, variant, **kwargs).up()
