@@ -4,7 +4,8 @@ Data flows one way: compose file → ``Lab`` (running) → ``Snapshot`` (probe) 
 ``to_graph`` (networkx) → ``draw_topology`` (matplotlib). One import serves a notebook.
 """
 
-from .catalogue import Lesson, lessons
+from .catalogue import Lesson, get as lesson, lessons
+from . import report
 from .draw import draw_dns_matrix, draw_series, draw_topology
 from .engine import versions
 from .errors import ClusterLabError
@@ -15,7 +16,7 @@ from .topology import clusters, is_full_mesh, islands, one_sided, to_graph
 
 __all__ = [
     "ClusterLabError", "Cookie", "DnsAnswer", "Lab", "Lesson", "Member", "Snapshot",
-    "clean", "clusters", "draw_dns_matrix", "draw_series", "draw_topology", "ensure_image",
-    "is_full_mesh", "islands", "lab", "lessons", "one_sided", "probe", "rpc", "start",
+    "clean", "clusters", "report", "draw_dns_matrix", "draw_series", "draw_topology", "ensure_image",
+    "is_full_mesh", "islands", "lab", "lesson", "lessons", "one_sided", "probe", "rpc", "start",
     "to_graph", "versions", "wait_until",
 ]

@@ -47,6 +47,11 @@ class Lesson:
                 from None
 
 
+    def source(self, variant: str) -> str:
+        """The variant's compose file, as the learner should read it."""
+        return self.compose_file(variant).read_text()
+
+
 def _read(folder: Path) -> Lesson:
     meta_file = folder / "lesson.toml"
     meta = tomllib.loads(meta_file.read_text()) if meta_file.exists() else {}

@@ -18,8 +18,8 @@ import socket
 import tempfile
 import time
 import weakref
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from .errors import (
     PortInUse,
 )
 from .image import Progress, ensure_image, say
+from .probes import Snapshot, probe, rpc, wait_until
 
 EPMD_PORT = 4369
 OWNER = "io.clusterlab.owner"
@@ -105,6 +106,7 @@ class Lab:
     env: dict[str, str]
     detached: bool = False
     progress: Progress = say
+    _cut: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def create(cls, lesson: str | Lesson, variant: str = "fixed", *,
@@ -219,7 +221,11 @@ class Lab:
         """Remove containers, networks and volumes. Safe to call twice, or after a crash."""
         try:
             if _containers(self.project) or _networks(self.project):
-                self.compose("down", "--volumes", "--remove-orphans", "--timeout", "2")
+                # No -f: Compose v2 finds the project by its labels, so this works from any
+                # process, without the cookie. cwd has no compose file to pick up by mistake.
+                _run_root().mkdir(parents=True, exist_ok=True)
+                compose.run(["-p", self.project, "down", "--volumes", "--remove-orphans",
+                             "--timeout", "2"], cwd=_run_root())
         finally:
             remove_project(self.project)
             _live_labs.discard(self)
@@ -240,6 +246,86 @@ class Lab:
 
     def logs(self, service: str, tail: int = 50) -> str:
         return self.container(service).logs(tail=tail).decode(errors="replace")
+
+    def probe(self, names: Sequence[str] = ()) -> Snapshot:
+        """DNS answers for ``names`` (default: every service) and every node's ``Node.list()``."""
+        return probe(self.containers(), names, title=self.title)
+
+    def timeline(self, until: Callable[[Snapshot], bool], timeout: float = 15,
+                 names: Sequence[str] = ()) -> list[Snapshot]:
+        """Probe back to back until ``until(snapshot)`` holds; every snapshot is kept.
+
+        The last snapshot's ``taken_at`` minus the first's is the measured convergence.
+        """
+        seen: list[Snapshot] = []
+
+        def converged() -> bool:
+            seen.append(self.probe(names))
+            return until(seen[-1])
+
+        wait_until(converged, timeout, interval=0.05, what=f"{self.title}: the condition")
+        return seen
+
+    def network(self, key: str) -> str:
+        """The engine's name for the compose network ``key``: Compose prefixes the project."""
+        return f"{self.project}_{key}"
+
+    def http_get(self, service: str, url: str) -> str:
+        """What an HTTP client inside ``service`` gets for ``url`` (OTP's ``:httpc``)."""
+        return rpc(self.container(service), "Elixir.ClusterLab.Http", "get",
+                   f'["{url}"]')
+
+    # -- fault injection ------------------------------------------------------------------
+
+    def stop(self, service: str) -> None:
+        self.container(service).stop(timeout=2)
+
+    def start(self, service: str, timeout: float = 30) -> None:
+        self.container(service).start()
+        self.wait_healthy(service, timeout)
+
+    def restart(self, service: str, timeout: float = 30) -> None:
+        self.container(service).restart(timeout=2)
+        self.wait_healthy(service, timeout)
+
+    def wait_healthy(self, service: str, timeout: float = 30) -> None:
+        def healthy() -> bool:
+            state = self.container(service).attrs["State"]
+            if state["Status"] == "exited":
+                raise LabStartError(f"{service} exited:\n{self.logs(service, tail=8)}")
+            return state.get("Health", {}).get("Status", "healthy") == "healthy"
+
+        wait_until(healthy, timeout, what=f"{service} healthy")
+
+    def _network(self, service: str, network: str | None) -> str:
+        networks = list(self.container(service).attrs["NetworkSettings"]["Networks"])
+        if network is None and len(networks) == 1:
+            return networks[0]
+        if network is None:
+            raise ClusterLabError(f"{service} is on several networks ({', '.join(networks)}).",
+                                  "Say which one with network=…")
+        return network if network in networks else f"{self.project}_{network}"
+
+    def disconnect(self, service: str, network: str | None = None) -> str:
+        """Cut ``service`` off a network (a partition). Returns the network's full name."""
+        container = self.container(service)
+        name = self._network(service, network)
+        info = container.attrs["NetworkSettings"]["Networks"][name]
+        self._cut[(service, name)] = [a for a in info.get("Aliases") or ()
+                                      if not container.id.startswith(a)]
+        engine.client().networks.get(name).disconnect(container)
+        return name
+
+    def connect(self, service: str, network: str | None = None) -> None:
+        """Undo ``disconnect``, restoring the DNS aliases Compose had given the service."""
+        if network is None:
+            cut = [net for (svc, net) in self._cut if svc == service]
+            if len(cut) != 1:
+                raise ClusterLabError(f"Say which network to reconnect {service} to.")
+            network = cut[0]
+        name = network if (service, network) in self._cut else f"{self.project}_{network}"
+        aliases = self._cut.pop((service, name), [service])
+        engine.client().networks.get(name).connect(self.container(service), aliases=aliases)
 
     def __hash__(self) -> int:
         return hash(self.project)

@@ -31,14 +31,14 @@ d=$(mktemp -d)
 i=0
 for n in "$@"; do
   i=$((i+1))
-  ( nslookup -timeout=2 -retry=1 "$n" >"$d/$i" 2>&1; echo "@exit $?" >>"$d/$i" ) &
+  ( nslookup -timeout=2 -retry=1 "$n" >"$d/$i" 2>&1; printf '\n@exit %s\n' $? >>"$d/$i" ) &
 done
-node="${CL_NODE:-$(cat %(node)s 2>/dev/null)}"
-cookie="${CL_COOKIE:-$(cat %(cookie)s 2>/dev/null)}"
+node="${CL_NODE:-$(cat NODE_FILE 2>/dev/null)}"
+cookie="${CL_COOKIE:-$(cat COOKIE_FILE 2>/dev/null)}"
 if [ -n "$node" ] && [ "$node" != nonode@nohost ]; then
   case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac
   ( erl_call $flag "$node" -c "$cookie" -a 'erlang nodes' >"$d/nodes" 2>&1
-    echo "@exit $?" >>"$d/nodes" ) &
+    printf '\n@exit %s\n' $? >>"$d/nodes" ) &
 fi
 wait
 echo "@@node $node"
@@ -46,7 +46,7 @@ i=0
 for n in "$@"; do i=$((i+1)); echo "@@dns $n"; cat "$d/$i"; done
 if [ -f "$d/nodes" ]; then echo "@@nodes"; cat "$d/nodes"; fi
 rm -rf "$d"
-""" % {"node": NODE_FILE, "cookie": COOKIE_FILE}
+""".replace("NODE_FILE", NODE_FILE).replace("COOKIE_FILE", COOKIE_FILE)
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ def wait_until(check: Callable[[], T], timeout: float = 10.0, *, interval: float
 def rpc(container: Any, module: str, function: str, args: str = "[]") -> str:
     """Call ``module:function(args)`` on the node in ``container``; returns the printed term.
 
-    ``args`` is an Erlang list literal, e.g. ``'[<<"http://minio:9000/">>]'``.
+    ``args`` is an Erlang list literal, e.g. ``'["http://minio:9000/"]'`` (erl_call parses no binaries).
     """
     script = (f'node=$(cat {NODE_FILE}); cookie=$(cat {COOKIE_FILE}); '
               'case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac; '
