@@ -4,8 +4,9 @@ Data flows one way: compose file → ``Lab`` (running) → ``Snapshot`` (probe) 
 ``to_graph`` (networkx) → ``draw_topology`` (matplotlib). One import serves a notebook.
 """
 
-from .catalogue import Lesson, get as lesson, lessons
 from . import report
+from .catalogue import Lesson, lessons
+from .catalogue import get as lesson
 from .draw import draw_dns_matrix, draw_series, draw_topology
 from .engine import versions
 from .errors import ClusterLabError
@@ -15,8 +16,30 @@ from .probes import DnsAnswer, Member, Snapshot, probe, rpc, wait_until
 from .topology import clusters, is_full_mesh, islands, one_sided, to_graph
 
 __all__ = [
-    "ClusterLabError", "Cookie", "DnsAnswer", "Lab", "Lesson", "Member", "Snapshot",
-    "clean", "clusters", "report", "draw_dns_matrix", "draw_series", "draw_topology", "ensure_image",
-    "is_full_mesh", "islands", "lab", "lesson", "lessons", "one_sided", "probe", "rpc", "start",
-    "to_graph", "versions", "wait_until",
+    "ClusterLabError",
+    "Cookie",
+    "DnsAnswer",
+    "Lab",
+    "Lesson",
+    "Member",
+    "Snapshot",
+    "clean",
+    "clusters",
+    "draw_dns_matrix",
+    "draw_series",
+    "draw_topology",
+    "ensure_image",
+    "is_full_mesh",
+    "islands",
+    "lab",
+    "lesson",
+    "lessons",
+    "one_sided",
+    "probe",
+    "report",
+    "rpc",
+    "start",
+    "to_graph",
+    "versions",
+    "wait_until",
 ]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import catalogue, image, lifecycle, report
+from .doctor.command import add_parser as _add_doctor
 from .draw import draw_topology
 from .errors import ClusterLabError
 from .topology import to_graph
@@ -21,7 +22,8 @@ def _lessons(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    started = lifecycle.Lab.create(args.lesson, args.variant, compose_file=args.file, detached=True)
+    started = lifecycle.Lab.create(args.lesson, args.variant, compose_file=args.file,
+                                       detached=True, progress=image.say_on_stderr)
     started.up(timeout=args.timeout)
     print(f"lab {started.project} is up ({started.title}); cookie {started.cookie.masked()}")
     print(f"next: clusterlab probe --project {started.project}")
@@ -55,7 +57,8 @@ def _down(args: argparse.Namespace) -> int:
 def _ls(args: argparse.Namespace) -> int:
     found = lifecycle.projects()
     for project, labels in found.items():
-        print(f"{project:<16} {labels.get(lifecycle.LESSON, '?'):<28} {labels.get(lifecycle.VARIANT, '?')}")
+        lesson, variant = labels.get(lifecycle.LESSON, "?"), labels.get(lifecycle.VARIANT, "?")
+        print(f"{project:<16} {lesson:<28} {variant}")
     if not found:
         print("no labs running")
     return 0
@@ -71,14 +74,14 @@ def _clean(args: argparse.Namespace) -> int:
 
 
 def _image_build(args: argparse.Namespace) -> int:
-    built = image.ensure_image(force=args.force, verbose=args.verbose)
+    built = image.ensure_image(image.say_on_stderr, force=args.force, verbose=args.verbose)
     state = "up to date" if built.cached else "built"
     print(f"{built.tag} {state} in {built.seconds:.1f} s (base {built.base})")
     return 0
 
 
 def _image_export(args: argparse.Namespace) -> int:
-    built = image.ensure_image()
+    built = image.ensure_image(image.say_on_stderr)
     image.export_image(built.tag, Path(args.file))
     print(f"wrote {args.file}; on another machine: clusterlab image import {args.file}")
     return 0
@@ -91,7 +94,8 @@ def _image_import(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="clusterlab", description="Live Docker Compose labs for Erlang/Elixir clustering.")
+    top = argparse.ArgumentParser(
+        prog="clusterlab", description="Live Docker Compose labs for Erlang/Elixir clustering.")
     top.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -117,6 +121,7 @@ def parser() -> argparse.ArgumentParser:
     graph.add_argument("--output", "-o", default="cluster.png", help="output file")
     project(command("down", _down, "stop a lab and remove its containers, networks, volumes"))
     command("ls", _ls, "list running labs")
+    _add_doctor(sub)
     project(command("clean", _clean, "remove every lab's leftovers (or one lab's)"))
     img = command("image", lambda a: (img.print_help(), 2)[1], "build or share the lab image")
     isub = img.add_subparsers(dest="image_command", metavar="ACTION")

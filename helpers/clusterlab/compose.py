@@ -104,7 +104,8 @@ def choose(versions: Mapping[tuple[str, ...], str | None]) -> Compose:
         v1.append(f"{' '.join(argv)} v{version}")
     if v1:
         raise ComposeV1Only(f"Only Compose v1 was found ({', '.join(v1)}); ClusterLab needs v2.")
-    raise ComposeNotFound("No Docker Compose was found (tried `docker compose` and `docker-compose`).")
+    raise ComposeNotFound(
+        "No Docker Compose was found (tried `docker compose` and `docker-compose`).")
 
 
 @functools.cache
@@ -132,18 +133,28 @@ def run(
     return done
 
 
-def load(path: Path, project: str = "clusterlab") -> dict[str, Any]:
+def load(path: Path, project: str | None = "clusterlab", *, interpolate: bool = False,
+         env: Mapping[str, str] | None = None, profiles: Sequence[str] = ()) -> dict[str, Any]:
     """The compose model as Compose itself reads it for ``project``, variables left as-is.
 
     Using Compose (not our own YAML reader) means ``extends``, anchors and profiles
     behave exactly as they will at ``up``, and its error messages are the real ones.
     Network and volume names come out prefixed with ``project``.
+
+    ``interpolate=True`` resolves ``${VAR}`` with ``env`` (on top of ``os.environ``) and
+    the project's ``.env``, as ``up`` would (the doctor wants that); ``project=None`` lets
+    Compose pick the name (``name:``, ``COMPOSE_PROJECT_NAME`` or the folder).
     """
-    path = Path(path)
+    path = Path(path).resolve()  # Compose runs in the file's folder
     if not path.is_file():
         raise ComposeFileError(f"Compose file not found: {path}")
-    done = run(["-p", project, "-f", path, "config", "--no-interpolate", "--format", "json"],
-               cwd=path.parent, check=False)
+    args: list[str | Path] = ["-p", project] if project else []
+    for profile in profiles:
+        args += ["--profile", profile]
+    args += ["-f", path, "config", "--format", "json"]
+    if not interpolate:
+        args.append("--no-interpolate")
+    done = run(args, cwd=path.parent, env=env, check=False)
     if done.returncode != 0:
         message = done.stderr.strip() or done.stdout.strip()
         raise ComposeFileError(f"Compose rejected {path}:\n    {message}")

@@ -46,7 +46,8 @@ def _shade_networks(ax: Axes, graph: nx.DiGraph, pos: dict[str, tuple[float, flo
         pad = 0.55 + 0.12 * index
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         box = FancyBboxPatch((min(xs) - pad, min(ys) - pad), max(xs) - min(xs) + 2 * pad,
-                             max(ys) - min(ys) + 2 * pad, boxstyle="round,pad=0.02,rounding_size=0.3",
+                             max(ys) - min(ys) + 2 * pad,
+                             boxstyle="round,pad=0.02,rounding_size=0.3",
                              facecolor=colour, alpha=0.13, edgecolor=colour, linewidth=1.5)
         ax.add_patch(box)
         handles.append(Patch(facecolor=colour, alpha=0.35, edgecolor=colour,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -36,6 +37,11 @@ _SLIM_DOCS = ("path-exclude=/usr/share/man/*", "path-exclude=/usr/share/doc/*",
 
 def say(line: str) -> None:
     print(line, flush=True)
+
+
+def say_on_stderr(line: str) -> None:
+    """Progress for the command line, keeping stdout for results."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def quiet(line: str) -> None:
@@ -84,6 +90,8 @@ def base_image(progress: Progress = say) -> str:
     """A bookworm base with Elixir: local slim image, a pull, or the offline bootstrap."""
     if _exists(SLIM):
         return SLIM
+    if _exists(_bootstrap_tag()):
+        return _bootstrap_tag()
     try:
         engine.client().images.pull(SLIM)
         progress(f"pulled {SLIM}")
@@ -101,10 +109,14 @@ def apt_sources() -> Path:
                           "Run on a Debian host, or make `debian:bookworm-slim` available.")
 
 
+def _bootstrap_tag() -> str:
+    packages = hashlib.sha256(" ".join(BASE_PACKAGES).encode()).hexdigest()[:8]
+    return f"{BASE_REPOSITORY}:bookworm-{packages}"
+
+
 def bootstrap_base(progress: Progress = say) -> str:
     """mmdebstrap a minimal bookworm rootfs with Elixir and import it into Docker."""
-    tag = f"{BASE_REPOSITORY}:bookworm-" + hashlib.sha256(
-        " ".join(BASE_PACKAGES).encode()).hexdigest()[:8]
+    tag = _bootstrap_tag()
     if _exists(tag):
         return tag
     mmdebstrap = shutil.which("mmdebstrap")
@@ -133,7 +145,7 @@ def _stream(argv: list[str], progress: Progress) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             line = line.rstrip()
-            tail = (tail + [line])[-15:]
+            tail = ([*tail, line])[-15:]
             if line.startswith("I: ") and not line.startswith("I: running"):
                 progress(f"  {line[3:]}")
     if proc.returncode != 0:
@@ -169,7 +181,7 @@ def _build(tag: str, base: str, progress: Progress, verbose: bool) -> None:
             raise ImageBuildError(f"docker build failed: {chunk['error'].strip()}\n    "
                                   + "\n    ".join(tail))
         for line in chunk.get("stream", "").splitlines():
-            tail = (tail + [line])[-15:]
+            tail = ([*tail, line])[-15:]
             if verbose or line.startswith("Step "):
                 progress(f"  {line}")
 
@@ -183,7 +195,8 @@ def export_image(tag: str, path: Path) -> None:
 
 def import_image(path: Path) -> list[str]:
     if not path.is_file():
-        raise ImageBuildError(f"No such image archive: {path}", "Make one with `clusterlab image export FILE`.")
+        raise ImageBuildError(f"No such image archive: {path}",
+                              "Make one with `clusterlab image export FILE`.")
     with path.open("rb") as handle:
         loaded = engine.client().images.load(handle.read())
     return [tag for item in loaded for tag in item.tags]

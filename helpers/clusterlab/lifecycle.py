@@ -9,6 +9,7 @@ started on this host removes labs whose owner process is gone.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import secrets
@@ -23,17 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import compose, engine
+from . import compose, dist, engine
 from .catalogue import Lesson, get
 from .errors import (
     ClusterLabError,
     CommandFailed,
     ComposeFileError,
+    InvalidNodeName,
     LabNotFound,
     LabStartError,
     PortInUse,
 )
 from .image import Progress, ensure_image, say
+from .nodenames import refused_names
 from .probes import Snapshot, probe, rpc, wait_until
 
 EPMD_PORT = 4369
@@ -151,13 +154,17 @@ class Lab:
     def up(self, *, wait: bool = True, timeout: float = 60) -> Lab:
         """Start every service and, with ``wait``, return once every healthcheck passes."""
         if self.compose_file is None or self.cookie is None:
-            raise ClusterLabError(f"Lab {self.project} was attached, not created; it is already up.")
+            raise ClusterLabError(f"Lab {self.project} was attached, not created: it is up.")
         reap_orphans()
         image = ensure_image(self.progress)
         model = compose.load(self.compose_file, self.project)
+        if refused := refused_names(model):
+            raise InvalidNodeName(f"{self.compose_file}: Erlang would refuse these node names:\n  "
+                                  + "\n  ".join(refused))
         if exposed := published_epmd(model):
-            raise ComposeFileError(f"{', '.join(exposed)} publishes EPMD ({EPMD_PORT}) to the host.",
-                                   "Remove that `ports:` entry: nodes talk on the project network.")
+            raise ComposeFileError(
+                f"{', '.join(exposed)} publishes EPMD ({EPMD_PORT}) to the host.",
+                "Remove that `ports:` entry: nodes talk on the project network.")
         labels = {engine.LABEL: self.project, OWNER: _owner_label(self.detached),
                   LESSON: self.lesson.id if self.lesson else "", VARIANT: self.variant}
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -234,9 +241,12 @@ class Lab:
 
     def containers(self) -> list[Any]:
         """This lab's containers, ordered by service then replica number."""
-        found = engine.lab_containers(self.project)
-        return sorted(found, key=lambda c: (c.labels.get("com.docker.compose.service", ""),
-                                            int(c.labels.get("com.docker.compose.container-number", 0))))
+        def order(container: Any) -> tuple[str, int]:
+            labels = container.labels
+            return (labels.get("com.docker.compose.service", ""),
+                    int(labels.get("com.docker.compose.container-number", 0)))
+
+        return sorted(engine.lab_containers(self.project), key=order)
 
     def container(self, service: str) -> Any:
         for candidate in self.containers():
@@ -275,6 +285,16 @@ class Lab:
         return rpc(self.container(service), "Elixir.ClusterLab.Http", "get",
                    f'["{url}"]')
 
+    def connect_node(self, service: str, node: str) -> bool:
+        """``Node.connect(node)`` run on ``service``'s node, once; returns what it answered."""
+        return dist.parse_connect(rpc(self.container(service), "net_kernel", "connect_node",
+                                      dist.connect_args(node)))
+
+    def wait_for_log(self, service: str, text: str, timeout: float = 5) -> str:
+        """The first log line of ``service`` containing ``text``, waiting for it to appear."""
+        return wait_until(lambda: dist.find_line(self.logs(service, tail=500), text), timeout,
+                          interval=0.1, what=f"a log line of {service} containing {text!r}")
+
     # -- fault injection ------------------------------------------------------------------
 
     def stop(self, service: str) -> None:
@@ -296,6 +316,17 @@ class Lab:
             return state.get("Health", {}).get("Status", "healthy") == "healthy"
 
         wait_until(healthy, timeout, what=f"{service} healthy")
+
+    def wait_exited(self, service: str, timeout: float = 30) -> int:
+        """Wait for a service that is expected to die (a variant that can't boot); its exit code.
+
+        Start such a lab with ``up(wait=False)``: ``up()`` would raise ``LabStartError``.
+        """
+        def exited() -> dict[str, Any] | None:
+            state = self.container(service).attrs["State"]
+            return state if state["Status"] == "exited" else None
+
+        return int(wait_until(exited, timeout, what=f"{service} exited")["ExitCode"])
 
     def _network(self, service: str, network: str | None) -> str:
         networks = list(self.container(service).attrs["NetworkSettings"]["Networks"])
@@ -339,10 +370,8 @@ _live_labs: weakref.WeakSet[Lab] = weakref.WeakSet()
 def _down_live_labs() -> None:
     for lab in list(_live_labs):
         if not lab.detached:
-            try:
+            with contextlib.suppress(ClusterLabError):
                 lab.down()
-            except ClusterLabError:
-                pass
 
 
 atexit.register(_down_live_labs)

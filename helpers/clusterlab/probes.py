@@ -241,7 +241,8 @@ def wait_until(check: Callable[[], T], timeout: float = 10.0, *, interval: float
 def rpc(container: Any, module: str, function: str, args: str = "[]") -> str:
     """Call ``module:function(args)`` on the node in ``container``; returns the printed term.
 
-    ``args`` is an Erlang list literal, e.g. ``'["http://minio:9000/"]'`` (erl_call parses no binaries).
+    ``args`` is an Erlang list literal, e.g. ``'["http://minio:9000/"]'``; erl_call parses
+    strings and atoms but no binaries.
     """
     script = (f'node=$(cat {NODE_FILE}); cookie=$(cat {COOKIE_FILE}); '
               'case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac; '

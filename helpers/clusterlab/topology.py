@@ -7,6 +7,7 @@ islands can be drawn and asserted.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import networkx as nx
@@ -48,7 +49,7 @@ def islands(graph: nx.DiGraph) -> list[set[str]]:
         for network in networks:
             by_network.setdefault(network, []).append(node)
     for members in by_network.values():
-        shared.add_edges_from(zip(members, members[1:]))
+        shared.add_edges_from(itertools.pairwise(members))
     return sorted((set(c) for c in nx.connected_components(shared)), key=lambda s: sorted(s))
 
 

@@ -1,0 +1,152 @@
+"""The lab lifecycle on the real engine: up, two at once, down, crash and clean."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+
+import clusterlab as cl
+import pytest
+from clusterlab import lifecycle
+from clusterlab.errors import ClusterLabError, ComposeFileError, InvalidNodeName, PortInUse
+
+pytestmark = pytest.mark.docker
+
+
+def labelled(project: str) -> dict[str, int]:
+    return {"containers": len(lifecycle._containers(project)),
+            "networks": len(lifecycle._networks(project)),
+            "volumes": len(lifecycle._volumes(project))}
+
+
+NOTHING = {"containers": 0, "networks": 0, "volumes": 0}
+
+
+def test_two_labs_of_one_lesson_run_at_once_and_leave_nothing():
+    first = cl.lab("00-setup", progress=cl.image.quiet)
+    second = cl.lab("00-setup", progress=cl.image.quiet)
+    with first, second:
+        assert first.project != second.project
+        for lab in (first, second):
+            snap = lab.probe()
+            assert snap.is_full_mesh(), cl.report.render(snap)
+            assert {m.node for m in snap.nodes} == {"app@n1.lab", "app@n2.lab", "app@n3.lab"}
+        assert labelled(first.project)["containers"] == 3
+        inspect = first.container("n1").attrs
+        assert inspect["Config"]["User"] == "app", "containers must not run as root"
+        assert not any(inspect["NetworkSettings"]["Ports"].values()), "nothing is published"
+    assert labelled(first.project) == labelled(second.project) == NOTHING
+
+
+def test_an_exception_inside_the_with_block_still_cleans_up():
+    lab = cl.lab("00-setup", progress=cl.image.quiet)
+    with pytest.raises(RuntimeError), lab:
+        raise RuntimeError("boom")
+    assert labelled(lab.project) == NOTHING
+
+
+def test_a_killed_process_leaves_a_lab_that_clean_removes(tmp_path):
+    script = textwrap.dedent("""
+        import clusterlab as cl, sys
+        lab = cl.start("00-setup", progress=cl.image.quiet)
+        print(lab.project, flush=True)
+        sys.stdin.read()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    project = proc.stdout.readline().strip()
+    assert project and labelled(project)["containers"] == 3
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert labelled(project)["containers"] == 3, "SIGKILL gives no chance to clean up"
+    done = subprocess.run([sys.executable, "-m", "clusterlab.cli", "clean", "--project", project],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert labelled(project) == NOTHING
+
+
+def test_the_next_lab_reaps_labs_whose_owner_died():
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import os, clusterlab as cl
+        lab = cl.start("00-setup", progress=cl.image.quiet)
+        print(lab.project, flush=True)
+        os._exit(0)  # no atexit: like a kernel that was killed
+    """)], capture_output=True, text=True)
+    project = proc.stdout.strip()
+    assert labelled(project)["containers"] == 3
+    assert project in lifecycle.reap_orphans()
+    assert labelled(project) == NOTHING
+
+
+def test_cli_up_probe_graph_down(tmp_path):
+    def clusterlab(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "clusterlab.cli", *args],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    up = clusterlab("up", "01-compose-networks", "--variant", "broken")
+    project = up.split()[1]
+    try:
+        assert "…" in up and "cookie" in up
+        probe = clusterlab("probe", "--project", project, "--names", "minio,user_svc")
+        assert "network islands: client_svc, email_svc, image_svc, job_svc, user_svc | " \
+               "jaeger, minio" in probe
+        assert "NXDOMAIN" in probe
+        out = tmp_path / "g.png"
+        clusterlab("graph", "--project", project, "-o", str(out))
+        assert out.read_bytes()[:4] == b"\x89PNG"
+    finally:
+        clusterlab("down", "--project", project)
+    assert labelled(project) == NOTHING
+
+
+def test_a_port_in_use_is_named(tmp_path):
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(textwrap.dedent(f"""
+        services:
+          web:
+            image: ${{CLUSTERLAB_IMAGE}}
+            environment: {{RELEASE_DISTRIBUTION: none, HTTP_PORT: "9000"}}
+            ports: ["127.0.0.1:{port}:9000"]
+    """))
+    lab = cl.lab("00-setup", compose_file=compose, progress=cl.image.quiet)
+    try:
+        with pytest.raises(PortInUse) as err:
+            lab.up()
+        assert str(port) in str(err.value) and "already" in str(err.value)
+    finally:
+        holder.close()
+    assert labelled(lab.project) == NOTHING
+
+
+def test_bad_input_is_refused_before_anything_starts(tmp_path):
+    bad_name = tmp_path / "names.yaml"
+    bad_name.write_text("services:\n  a:\n    image: x\n    environment:\n"
+                        "      RELEASE_NODE: 'my app@host.x'\n")
+    lab = cl.lab("00-setup", compose_file=bad_name, progress=cl.image.quiet)
+    with pytest.raises(InvalidNodeName, match=r"a: 'my app@host\.x'"):
+        lab.up()
+    epmd = tmp_path / "epmd.yaml"
+    epmd.write_text("services:\n  a:\n    image: x\n    ports: ['4369:4369']\n")
+    with pytest.raises(ComposeFileError, match="publishes EPMD"):
+        cl.lab("00-setup", compose_file=epmd, progress=cl.image.quiet).up()
+    malformed = tmp_path / "bad.yaml"
+    malformed.write_text("services: [\n")
+    with pytest.raises(ClusterLabError, match="Compose rejected"):
+        cl.lab("00-setup", compose_file=malformed, progress=cl.image.quiet).up()
+    assert labelled(lab.project) == NOTHING
+
+
+def test_cached_image_check_is_fast():
+    image = cl.ensure_image(cl.image.quiet)
+    again = cl.ensure_image(cl.image.quiet)
+    assert again.cached and again.tag == image.tag

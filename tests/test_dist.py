@@ -1,0 +1,41 @@
+"""Pure helpers behind Lab.connect_node and Lab.wait_for_log (no Docker)."""
+
+import pytest
+from clusterlab import dist
+from clusterlab.errors import ClusterLabError, InvalidNodeName
+
+REFUSED = """\
+05:03:14.240 [error] ** System running to use fully qualified hostnames **
+** Hostname short is illegal **
+
+05:03:14.942 [error] ** Connection attempt from node :"app@wrong.lab" rejected. \
+Invalid challenge reply. **
+"""
+
+
+def test_connect_args_quote_the_atom():
+    assert dist.connect_args("app@n2.lab") == "['app@n2.lab']"
+    assert dist.connect_args("app@short") == "['app@short']"
+
+
+def test_connect_args_refuse_what_erlang_cannot_parse():
+    with pytest.raises(InvalidNodeName):
+        dist.connect_args("app")
+    with pytest.raises(InvalidNodeName):
+        dist.connect_args("x']), halt(), a(['y@z")
+
+
+@pytest.mark.parametrize(("printed", "expected"), [("true", True), ("false\n", False)])
+def test_parse_connect(printed, expected):
+    assert dist.parse_connect(printed) is expected
+
+
+def test_parse_connect_ignored_is_an_error():
+    with pytest.raises(ClusterLabError, match="ignored"):
+        dist.parse_connect("ignored")
+
+
+def test_find_line_picks_the_cause():
+    assert dist.find_line(REFUSED, "is illegal") == "** Hostname short is illegal **"
+    assert dist.find_line(REFUSED, "rejected").endswith("Invalid challenge reply. **")
+    assert dist.find_line(REFUSED, "nothing like this") is None

@@ -1,0 +1,81 @@
+"""What a lab does to a compose model before starting it, and how it guards secrets."""
+
+import pytest
+from clusterlab import nodenames
+from clusterlab.errors import CommandFailed, InvalidNodeName
+from clusterlab.lifecycle import Cookie, Lab, label_model, published_epmd
+
+MODEL = {
+    "services": {"a": {"image": "x"}, "b": {"image": "x", "labels": {"keep": "1"}}},
+    "networks": {"default": {"name": "p_default"}, "ext": {"name": "shared", "external": True}},
+    "volumes": {"data": {"name": "p_data"}},
+}
+
+
+def test_labels_go_on_services_networks_and_volumes_but_not_external_ones():
+    out = label_model(MODEL, {"io.clusterlab.project": "p"})
+    assert out["services"]["a"]["labels"] == {"io.clusterlab.project": "p"}
+    assert out["services"]["b"]["labels"] == {"keep": "1", "io.clusterlab.project": "p"}
+    assert out["networks"]["default"]["labels"] == {"io.clusterlab.project": "p"}
+    assert "labels" not in out["networks"]["ext"]
+    assert out["volumes"]["data"]["labels"] == {"io.clusterlab.project": "p"}
+    assert "labels" not in MODEL["services"]["a"], "the input model must not change"
+
+
+def test_published_epmd_is_found():
+    model = {"services": {"a": {"ports": [{"target": 4369, "published": "4369"}]},
+                          "b": {"ports": [{"target": 9000, "published": "9000"}]},
+                          "c": {"expose": ["4369"]}}}
+    assert published_epmd(model) == ["a"]
+
+
+def test_cookie_never_shows_in_full():
+    cookie = Cookie()
+    secret = cookie.reveal()
+    assert len(secret) >= 32
+    for text in (str(cookie), repr(cookie), cookie.masked(), f"{cookie}"):
+        assert secret not in text
+    assert Cookie().reveal() != secret
+
+
+def test_compose_errors_are_scrubbed_of_the_cookie():
+    lab = Lab(None, "broken", "cl01-abc123", None, Cookie("s3cr3t-cookie-value-xxxxxxxxxxxxx"), {})
+    failed = CommandFailed(["docker", "compose", "up"], 1, "",
+                           "container env RELEASE_COOKIE=s3cr3t-cookie-value-xxxxxxxxxxxxx bad")
+    scrubbed = lab._scrub(failed)
+    assert "s3cr3t-cookie-value" not in str(scrubbed) + scrubbed.stderr
+    assert "s3cr…(33 chars)" in scrubbed.stderr
+
+
+@pytest.mark.parametrize("name", ["user_svc@user_svc.msvc_default", "app@172.18.0.2", "app@n1",
+                                  "a-b@host-1.lab"])
+def test_node_names_erlang_accepts(name):
+    assert str(nodenames.parse(name)) == name
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("user_svc", "exactly one '@'"),
+    ("a@b@c", "exactly one '@'"),
+    ("user svc@host.x", "letters, digits"),
+    ("app@host name", "not a host name"),
+    ("@host.x", "letters, digits"),
+])
+def test_node_names_erlang_refuses(name, why):
+    with pytest.raises(InvalidNodeName, match=why):
+        nodenames.parse(name)
+
+
+def test_long_and_short_hosts():
+    assert nodenames.parse("a@b.c").is_long and nodenames.parse("a@10.0.0.1").is_long
+    assert not nodenames.parse("a@b").is_long
+
+
+def test_refused_names_skip_interpolated_values():
+    model = {"services": {
+        "ok": {"environment": {"RELEASE_NODE": "a@b.c"}},
+        "bad": {"environment": {"RELEASE_NODE": "a b@c.d"}},
+        "later": {"environment": {"RELEASE_NODE": "${NODE}"}},
+        "none": {"image": "x"},
+    }}
+    assert nodenames.refused_names(model) == [
+        "bad: 'a b@c.d': the part before '@' may hold only letters, digits, '_' and '-'."]
