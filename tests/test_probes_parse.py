@@ -3,9 +3,16 @@
 from pathlib import Path
 
 import pytest
-from clusterlab.probes import parse_node_list, parse_nslookup, parse_probe, probe_command
+from clusterlab.probes import (
+    parse_node_list,
+    parse_nslookup,
+    parse_probe,
+    probe_command,
+    split_batch,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
+NAMES = ["minio", "user_svc", "client_svc.msvc_default"]
 
 
 def fixture(name: str) -> str:
@@ -13,18 +20,18 @@ def fixture(name: str) -> str:
 
 
 def test_beam_container_probe_splits_into_node_dns_and_peers():
-    node, dns, peers, error = parse_probe(fixture("probe_client_svc.txt"))
+    node, dns, peers, error = parse_probe(fixture("probe_client_svc.txt"), NAMES)
     assert node == "client_svc@client_svc.msvc_default"
     assert dns["minio"].status == "nxdomain" and not dns["minio"].ok
-    assert dns["user_svc"].addresses == ("192.168.176.5",)
+    assert dns["user_svc"].addresses == ("172.31.0.5",)
     assert dns["client_svc.msvc_default"].ok
-    assert peers == ("email_svc@email_svc.msvc_default", "image_svc@image_svc.msvc_default",
-                     "job_svc@job_svc.msvc_default", "user_svc@user_svc.msvc_default")
+    assert peers == ("user_svc@user_svc.msvc_default", "image_svc@image_svc.msvc_default",
+                     "job_svc@job_svc.msvc_default", "email_svc@email_svc.msvc_default")
     assert error is None
 
 
 def test_non_distributed_container_has_no_node_and_no_peers():
-    node, dns, peers, error = parse_probe(fixture("probe_minio.txt"))
+    node, dns, peers, error = parse_probe(fixture("probe_minio.txt"), NAMES)
     assert node is None and peers is None and error is None
     assert dns["minio"].ok and dns["user_svc"].status == "nxdomain"
 
@@ -67,3 +74,19 @@ def test_node_list_rejects_non_lists():
 def test_probe_command_passes_names_as_arguments_not_in_the_script():
     argv = probe_command(["minio", "a b"])
     assert argv[:2] == ["sh", "-c"] and argv[-2:] == ["minio", "a b"]
+
+
+def test_batch_answers_follow_the_order_of_the_names():
+    _, body = fixture("probe_client_svc.txt").split("@@dns\n")
+    body = body.split("@@nodes")[0]
+    answers = split_batch(NAMES, body)
+    assert [answers[n].status for n in NAMES] == ["nxdomain", "ok", "ok"]
+
+
+def test_a_query_without_a_server_header_is_matched_by_name():
+    body = (";; connection timed out; no servers could be reached\n"
+            "Server:\t\t127.0.0.11\nAddress:\t127.0.0.11#53\n\n"
+            "Non-authoritative answer:\nName:\tuser_svc\nAddress: 10.0.0.2\n")
+    answers = split_batch(["minio", "user_svc", "jaeger"], body)
+    assert answers["user_svc"].addresses == ("10.0.0.2",)
+    assert answers["jaeger"].status == "error"

@@ -8,11 +8,12 @@ from . import report
 from .catalogue import Lesson, lessons
 from .catalogue import get as lesson
 from .draw import draw_dns_matrix, draw_series, draw_topology
-from .engine import versions
 from .errors import ClusterLabError
 from .image import ensure_image
 from .lifecycle import Cookie, Lab, clean, lab, start
 from .probes import DnsAnswer, Member, Snapshot, probe, rpc, wait_until
+from .system import check as check_system
+from .system import versions
 from .topology import clusters, is_full_mesh, islands, one_sided, to_graph
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Lesson",
     "Member",
     "Snapshot",
+    "check_system",
     "clean",
     "clusters",
     "draw_dns_matrix",

@@ -21,6 +21,7 @@ import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,10 @@ from .errors import (
     PortInUse,
 )
 from .image import Progress, ensure_image, say
+from .logs import LogLine, parse_docker_logs, select
 from .nodenames import refused_names
 from .probes import Snapshot, probe, rpc, wait_until
+from .readiness import wait_ready
 
 EPMD_PORT = 4369
 OWNER = "io.clusterlab.owner"
@@ -152,7 +155,7 @@ class Lab:
         self.down()
 
     def up(self, *, wait: bool = True, timeout: float = 60) -> Lab:
-        """Start every service and, with ``wait``, return once every healthcheck passes."""
+        """Start every service and, with ``wait``, return once every one of them is ready."""
         if self.compose_file is None or self.cookie is None:
             raise ClusterLabError(f"Lab {self.project} was attached, not created: it is up.")
         reap_orphans()
@@ -174,14 +177,16 @@ class Lab:
         started = time.monotonic()
         self.progress(f"starting {self.title} as project {self.project} …")
         try:
-            args = ["up", "-d", "--remove-orphans"]
+            self.compose("up", "-d", "--remove-orphans", timeout=timeout + 30)
             if wait:
-                args += ["--wait", "--wait-timeout", str(int(timeout))]
-            self.compose(*args, timeout=timeout + 30)
+                wait_ready(self.containers(), timeout)
         except CommandFailed as exc:
             error = self._start_error(exc)
             self.down()
             raise error from None
+        except ClusterLabError as exc:
+            self.down()
+            raise LabStartError(f"{self.title} did not come up:\n{exc.message}") from None
         except BaseException:
             self.down()
             raise
@@ -257,6 +262,16 @@ class Lab:
     def logs(self, service: str, tail: int = 50) -> str:
         return self.container(service).logs(tail=tail).decode(errors="replace")
 
+    def log_lines(self, service: str, *needles: str,
+                  since: datetime | None = None) -> list[LogLine]:
+        """``service``'s log lines that contain every needle, stamped by the engine (UTC).
+
+        ``since`` (an aware datetime, e.g. ``datetime.now(UTC)`` before a fault) keeps
+        only what was logged from then on, so ``line.seconds_after(since)`` times it.
+        """
+        raw = self.container(service).logs(timestamps=True).decode(errors="replace")
+        return select(parse_docker_logs(raw), *needles, since=since)
+
     def probe(self, names: Sequence[str] = ()) -> Snapshot:
         """DNS answers for ``names`` (default: every service) and every node's ``Node.list()``."""
         return probe(self.containers(), names, title=self.title)
@@ -274,6 +289,18 @@ class Lab:
             return until(seen[-1])
 
         wait_until(converged, timeout, interval=0.05, what=f"{self.title}: the condition")
+        return seen
+
+    def watch(self, seconds: float, names: Sequence[str] = ()) -> list[Snapshot]:
+        """Probe back to back for ``seconds`` and keep every snapshot.
+
+        The counterpart of ``timeline`` for claims that something does *not* happen:
+        "the cluster stayed split for the whole 5 s".
+        """
+        seen = [self.probe(names)]
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            seen.append(self.probe(names))
         return seen
 
     def network(self, key: str) -> str:
@@ -301,21 +328,18 @@ class Lab:
         self.container(service).stop(timeout=2)
 
     def start(self, service: str, timeout: float = 30) -> None:
+        since = time.time()
         self.container(service).start()
-        self.wait_healthy(service, timeout)
+        self.wait_ready(service, timeout, since)
 
     def restart(self, service: str, timeout: float = 30) -> None:
+        since = time.time()
         self.container(service).restart(timeout=2)
-        self.wait_healthy(service, timeout)
+        self.wait_ready(service, timeout, since)
 
-    def wait_healthy(self, service: str, timeout: float = 30) -> None:
-        def healthy() -> bool:
-            state = self.container(service).attrs["State"]
-            if state["Status"] == "exited":
-                raise LabStartError(f"{service} exited:\n{self.logs(service, tail=8)}")
-            return state.get("Health", {}).get("Status", "healthy") == "healthy"
-
-        wait_until(healthy, timeout, what=f"{service} healthy")
+    def wait_ready(self, service: str, timeout: float = 30, since: float | None = None) -> None:
+        """Block until ``service`` prints its ready line (after ``since``, a Unix time)."""
+        wait_ready([self.container(service)], timeout, since)
 
     def wait_exited(self, service: str, timeout: float = 30) -> int:
         """Wait for a service that is expected to die (a variant that can't boot); its exit code.
@@ -323,7 +347,9 @@ class Lab:
         Start such a lab with ``up(wait=False)``: ``up()`` would raise ``LabStartError``.
         """
         def exited() -> dict[str, Any] | None:
-            state = self.container(service).attrs["State"]
+            container = self.container(service)
+            container.reload()
+            state = container.attrs["State"]
             return state if state["Status"] == "exited" else None
 
         return int(wait_until(exited, timeout, what=f"{service} exited")["ExitCode"])

@@ -23,16 +23,13 @@ T = TypeVar("T")
 NODE_FILE = "/tmp/clusterlab/node"
 COOKIE_FILE = "/tmp/clusterlab/cookie"
 
-# Runs inside the container. Lookups and erl_call run concurrently; output is sectioned
-# by "@@" markers. The cookie never leaves the container: it is read from the file the
-# app writes, unless the caller passes CL_COOKIE (the doctor does, for foreign images).
+# Runs inside the container. One nslookup process answers every name (a process per
+# name costs more than the lookups), concurrently with erl_call; "@@" marks sections.
+# The cookie never leaves the container: it is read from the file the app writes,
+# unless the caller passes CL_COOKIE (the doctor does, for foreign images).
 _SCRIPT = r"""
 d=$(mktemp -d)
-i=0
-for n in "$@"; do
-  i=$((i+1))
-  ( nslookup -timeout=2 -retry=1 "$n" >"$d/$i" 2>&1; printf '\n@exit %s\n' $? >>"$d/$i" ) &
-done
+for n in "$@"; do printf '%s\n' "$n"; done | nslookup -timeout=2 -retry=1 >"$d/dns" 2>&1 &
 node="${CL_NODE:-$(cat NODE_FILE 2>/dev/null)}"
 cookie="${CL_COOKIE:-$(cat COOKIE_FILE 2>/dev/null)}"
 if [ -n "$node" ] && [ "$node" != nonode@nohost ]; then
@@ -42,8 +39,7 @@ if [ -n "$node" ] && [ "$node" != nonode@nohost ]; then
 fi
 wait
 echo "@@node $node"
-i=0
-for n in "$@"; do i=$((i+1)); echo "@@dns $n"; cat "$d/$i"; done
+echo "@@dns"; cat "$d/dns"
 if [ -f "$d/nodes" ]; then echo "@@nodes"; cat "$d/nodes"; fi
 rm -rf "$d"
 """.replace("NODE_FILE", NODE_FILE).replace("COOKIE_FILE", COOKIE_FILE)
@@ -160,8 +156,26 @@ def parse_node_list(text: str) -> tuple[str, ...]:
     return tuple(quoted or bare for quoted, bare in _ATOM.findall(body[1:-1]))
 
 
-def parse_probe(text: str) -> tuple[str | None, dict[str, DnsAnswer], tuple[str, ...] | None,
-                                    str | None]:
+_QUERY_START = re.compile(r"^(?=Server:)|^(?=;; connection timed out)", re.M)
+_ASKED = re.compile(r"^Name:\s*(\S+)|can't find (\S+?):", re.M)
+
+
+def split_batch(names: Sequence[str], text: str) -> dict[str, DnsAnswer]:
+    """Answers of one ``nslookup`` reading ``names`` on stdin: one block per query, in order."""
+    blocks = [b for b in _QUERY_START.split(text) if b.strip()]
+    if len(blocks) == len(names):
+        return {name: parse_nslookup(name, block) for name, block in zip(names, blocks)}
+    answers: dict[str, DnsAnswer] = {}
+    for block in blocks:  # a query printed no Server: header; match blocks by the name
+        asked = _ASKED.search(block)
+        name = (asked.group(1) or asked.group(2)) if asked else None
+        if name in names:
+            answers[name] = parse_nslookup(name, block)
+    return {name: answers.get(name, DnsAnswer(name, "error", detail="no answer")) for name in names}
+
+
+def parse_probe(text: str, names: Sequence[str] = ()) -> tuple[
+        str | None, dict[str, DnsAnswer], tuple[str, ...] | None, str | None]:
     """Split the probe script's output into (node, dns answers, peers, error)."""
     node: str | None = None
     dns: dict[str, DnsAnswer] = {}
@@ -174,7 +188,7 @@ def parse_probe(text: str) -> tuple[str | None, dict[str, DnsAnswer], tuple[str,
         if kind == "node":
             node = arg.strip() if arg.strip() not in ("", "nonode@nohost") else None
         elif kind == "dns":
-            dns[arg] = parse_nslookup(arg, body)
+            dns = split_batch(names, body)
         elif kind == "nodes":
             try:
                 peers = parse_node_list(body)
@@ -209,7 +223,7 @@ def probe_container(container: Any, names: Sequence[str],
     if container.status != "running":
         return Member(**facts, node=None, peers=None, error=f"container is {container.status}")
     result = engine.exec_in(container, probe_command(names), env=env)
-    node, dns, peers, error = parse_probe(result.output)
+    node, dns, peers, error = parse_probe(result.output, names)
     return Member(**facts, node=node, peers=peers, dns=dns, error=error)
 
 

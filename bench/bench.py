@@ -1,0 +1,117 @@
+"""ClusterLab benchmark: prints each figure, its target and how it was measured.
+
+    .venv/bin/python bench/bench.py              # warm figures (image cached)
+    .venv/bin/python bench/bench.py --cold       # also a cold image build (removes the cache)
+    .venv/bin/python bench/bench.py --notebooks  # also the wall time of every notebook
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import clusterlab as cl
+from clusterlab import engine, image, probes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def figure(name: str, value: str, target: str, how: str) -> None:
+    print(f"{name:<44} {value:>12}   target {target:<10} ({how})", flush=True)
+
+
+def cold_build() -> None:
+    client = engine.client()
+    for ref in [image._bootstrap_tag(), *(t for i in client.images.list(image.REPOSITORY)
+                                          for t in i.tags)]:
+        subprocess.run(["docker", "rmi", "-f", ref], capture_output=True)
+    started = time.monotonic()
+    built = image.ensure_image(image.quiet)
+    figure("cold image build (offline bootstrap)", f"{time.monotonic() - started:.1f} s",
+           "≤ 120 s", f"base {built.base} removed, then ensure_image()")
+
+
+def cached_check() -> None:
+    image.ensure_image(image.quiet)
+    runs = []
+    for _ in range(5):
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "clusterlab.cli", "image", "build"],
+                       capture_output=True, check=True)
+        runs.append(time.monotonic() - started)
+    figure("cached rebuild check", f"{statistics.median(runs):.2f} s", "≤ 2 s",
+           "median of 5 × `clusterlab image build`, whole process")
+
+
+def naive_probe(lab: cl.Lab, names: list[str]) -> float:
+    """Sequential docker exec per lookup, and a hidden Elixir node per Node.list()."""
+    started = time.monotonic()
+    for container in lab.containers():
+        for name in names:
+            engine.exec_in(container, ["nslookup", name])
+        node = engine.exec_in(container, ["cat", probes.NODE_FILE]).output.strip()
+        if node and node != "nonode@nohost":
+            script = ("elixir --name probe$$@$(hostname) --cookie $(cat /tmp/clusterlab/cookie) "
+                      "--hidden -e \"IO.inspect(:rpc.call(:'$1', Node, :list, []))\"")
+            engine.exec_in(container, ["sh", "-c", script, "naive", node])
+    return time.monotonic() - started
+
+
+def lab_figures() -> None:
+    started = time.monotonic()
+    with cl.lab("01-compose-networks", "fixed", progress=image.quiet) as lab:
+        up = time.monotonic() - started
+        mesh = lab.timeline(lambda s: s.is_full_mesh(), timeout=30)
+        converged = time.monotonic() - started
+        figure("up → converged mesh, 5 BEAM nodes (+2 infra)", f"{converged:.2f} s", "≤ 5 s",
+               f"lesson 01 fixed; `up --wait` returned after {up:.2f} s; "
+               f"{len(mesh)} probe(s) until full mesh")
+        names = sorted(lab.lesson.meta["beam_services"] + lab.lesson.meta["infra_services"])
+        times = [lab.probe(names).seconds for _ in range(7)]
+        ours = statistics.median(times)
+        figure("full probe: DNS 7×7 + Node.list ×5", f"{ours * 1000:.0f} ms", "≤ 0.5 s",
+               f"median of 7 lab.probe() calls; min {min(times) * 1000:.0f} ms")
+        naive = naive_probe(lab, names)
+        figure("naive probe (sequential exec, elixir node)", f"{naive:.1f} s",
+               "≥ 5× ours", f"ratio {naive / ours:.0f}×")
+        memory = []
+        for container in lab.containers():
+            stats = container.stats(stream=False)
+            memory.append(stats["memory_stats"].get("usage", 0) / 2**20)
+        figure("memory per BEAM container", f"{statistics.median(memory):.0f} MiB", "report",
+               f"docker stats; min {min(memory):.0f}, max {max(memory):.0f} MiB")
+    tag = image.ensure_image(image.quiet).tag
+    size = engine.client().images.get(tag).attrs["Size"] / 1e6
+    figure("image size", f"{size:.0f} MB", "≤ 300 MB", f"docker image inspect {tag}")
+
+
+def notebooks() -> None:
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "pytest", "--nbmake", "-q", "notebooks"],
+                          cwd=ROOT, capture_output=True, text=True)
+    status = "passed" if done.returncode == 0 else "FAILED"
+    figure("notebook suite wall time", f"{time.monotonic() - started:.0f} s", "report",
+           f"pytest --nbmake notebooks: {status}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cold", action="store_true", help="measure a cold image build")
+    parser.add_argument("--notebooks", action="store_true", help="time the notebook suite")
+    args = parser.parse_args()
+    print(f"machine: {cl.versions()}")
+    if args.cold:
+        cold_build()
+    cached_check()
+    lab_figures()
+    if args.notebooks:
+        notebooks()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Wait until containers are ready by reading their log streams, not by polling.
+
+Our image prints ``[clusterlab] ready <node>`` once distribution and its children are
+up. Following the log stream costs nothing while we wait, whereas a 300 ms
+healthcheck keeps exec-ing into every container for as long as the lab lives. Other
+images fall back to their healthcheck, or to simply running.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .errors import ConvergenceTimeout, LabStartError
+
+READY_LINE = b"[clusterlab] ready"
+IMAGE_LABEL = "io.clusterlab.image"
+
+
+def _tail(container: Any, lines: int = 8) -> str:
+    text = container.logs(tail=lines).decode(errors="replace")
+    return "\n".join(f"    {line[:200]}" for line in text.splitlines())
+
+
+def _failed(container: Any) -> LabStartError:
+    container.reload()
+    return LabStartError(f"{container.name} stopped before it was ready "
+                         f"({container.status}, exit {container.attrs['State']['ExitCode']}); "
+                         f"its last log lines:\n{_tail(container)}")
+
+
+def _await_log_line(container: Any, deadline: float, since: float | None) -> None:
+    stream = container.logs(stream=True, follow=True, since=since)
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), stream.close)
+    timer.start()
+    buffer = b""
+    try:
+        for chunk in stream:
+            buffer = buffer[-200:] + chunk
+            if READY_LINE in buffer:
+                return
+    except Exception:  # the stream raises once the timer closes it
+        pass
+    finally:
+        timer.cancel()
+        stream.close()
+    if time.monotonic() >= deadline:
+        raise ConvergenceTimeout(f"{container.name} did not print its ready line in time; "
+                                 f"its last log lines:\n{_tail(container)}")
+    raise _failed(container)
+
+
+def _await_state(container: Any, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        container.reload()
+        state = container.attrs["State"]
+        if state["Status"] == "exited":
+            raise _failed(container)
+        health = state.get("Health", {}).get("Status")
+        if state["Status"] == "running" and health in (None, "healthy"):
+            return
+        time.sleep(0.1)
+    raise ConvergenceTimeout(f"{container.name} was not running and healthy in time.")
+
+
+def wait_ready(containers: Iterable[Any], timeout: float = 60, since: float | None = None) -> None:
+    """Return once every container is ready; raise with its log tail if one dies first."""
+    found = list(containers)
+    deadline = time.monotonic() + timeout
+
+    def one(container: Any) -> None:
+        if container.labels.get(IMAGE_LABEL) == "app":
+            _await_log_line(container, deadline, since)
+        else:
+            _await_state(container, deadline)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(found))) as pool:
+        for future in [pool.submit(one, c) for c in found]:
+            future.result()

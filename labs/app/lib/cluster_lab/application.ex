@@ -1,0 +1,92 @@
+defmodule ClusterLab.Application do
+  @moduledoc """
+  Boots a lab node and makes it observable from outside the container.
+
+  Distribution is already up when this runs (the release starts it), so the
+  node first publishes `node()` and the cookie under `/tmp/clusterlab`, where
+  the lessons read them for `erl_call`. It then starts the children chosen by
+  the environment:
+
+    * `CLUSTER_STRATEGY` - `none` (default), `once`, `epmd` or `dns`
+    * `HTTP_PORT` - serve a 200 "ok" stub (the minio/jaeger stand-in)
+    * `HTTP_CHECK_URLS` - poll those URLs like an S3/OTLP client would
+
+  Last, it touches `/tmp/clusterlab/ready` (the image's HEALTHCHECK tests it)
+  and prints `[clusterlab] ready <node>`, the line the lab waits for.
+  """
+  use Application
+  require Logger
+
+  alias ClusterLab.{Env, HttpCheck, HttpStub, Strategy}
+
+  @impl true
+  def start(_type, _args) do
+    File.mkdir_p!(ClusterLab.state_dir())
+    File.rm(ClusterLab.state_path("ready"))
+    publish_identity()
+
+    strategy = Env.get("CLUSTER_STRATEGY", "none")
+    Logger.info("[clusterlab] node #{node()} starting, CLUSTER_STRATEGY=#{strategy}")
+    children = strategy(strategy) ++ http_children()
+
+    with {:ok, pid} <-
+           Supervisor.start_link(children, strategy: :one_for_one, name: ClusterLab.Supervisor) do
+      File.touch!(ClusterLab.state_path("ready"))
+      # Printed, not logged: the lab waits for this exact line on the log stream,
+      # which costs nothing while idle (a fast healthcheck execs every 300 ms forever).
+      IO.puts("[clusterlab] ready #{node()}")
+      {:ok, pid}
+    end
+  end
+
+  defp publish_identity do
+    File.write!(ClusterLab.state_path("node"), Atom.to_string(node()))
+
+    if Node.alive?() do
+      cookie = ClusterLab.state_path("cookie")
+      File.touch!(cookie)
+      File.chmod!(cookie, 0o600)
+      File.write!(cookie, Atom.to_string(Node.get_cookie()))
+    end
+  end
+
+  defp strategy("none"), do: []
+  defp strategy("once"), do: [{Strategy.Once, hosts: Env.nodes("CLUSTER_HOSTS")}]
+
+  defp strategy("epmd") do
+    [{Strategy.Epmd, hosts: Env.nodes("CLUSTER_HOSTS"), timeout: Env.timeout("CLUSTER_TIMEOUT")}]
+  end
+
+  defp strategy("dns") do
+    [
+      {Strategy.DNSPoll,
+       query: Env.fetch!("DNS_QUERY", "for CLUSTER_STRATEGY=dns (e.g. the service name)"),
+       basename: Env.get("DNS_BASENAME", own_basename()),
+       interval: Env.integer("DNS_POLL_MS", 5_000)}
+    ]
+  end
+
+  defp strategy(other) do
+    raise ArgumentError,
+          "unknown CLUSTER_STRATEGY=#{inspect(other)}; use none, once, epmd or dns"
+  end
+
+  defp http_children do
+    stub =
+      case Env.get("HTTP_PORT") do
+        nil -> []
+        _ -> [{HttpStub, Env.integer("HTTP_PORT", 0)}]
+      end
+
+    check =
+      case Env.list("HTTP_CHECK_URLS") do
+        [] -> []
+        urls -> [{HttpCheck, urls: urls, interval: Env.integer("HTTP_CHECK_MS", 2_000)}]
+      end
+
+    stub ++ check
+  end
+
+  # dns_cluster's default: dial peers with this node's own basename.
+  defp own_basename, do: node() |> Atom.to_string() |> String.split("@") |> hd()
+end
