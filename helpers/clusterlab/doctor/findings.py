@@ -1,0 +1,504 @@
+"""The static checks: one small pure function per pitfall, over the typed ``Project``.
+
+Each check returns ``Finding``s with a stable code, so CI can gate on them and docs
+can link them (docs/doctor.md lists the catalogue). Messages never contain a cookie.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+
+import networkx as nx
+
+from .beam import (
+    NO_DNS_MODES,
+    answering,
+    beam_nodes,
+    connects_once,
+    cookie,
+    flags,
+    hosts_lists,
+    mounts_cookie,
+    referenced_hosts,
+    service_networks,
+    shares_network,
+    uses_dns_discovery,
+)
+from .model import Project, is_dynamic, is_ip, is_unset
+
+SEVERITIES = ("error", "warning", "info")
+EPMD_PORT = 4369
+MIN_COOKIE = 20
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: ``code`` is stable, ``fix`` says what to change."""
+
+    code: str
+    severity: str  # error | warning | info
+    services: tuple[str, ...]
+    message: str
+    fix: str
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["services"] = list(self.services)
+        return data
+
+
+Check = Callable[[Project], list[Finding]]
+CATALOGUE: dict[str, tuple[str, str]] = {}  # code → (severity, title), for docs and tests
+CHECKS: list[Check] = []
+
+
+def check(*codes: tuple[str, str, str]) -> Callable[[Check], Check]:
+    """Register a check and the codes (code, severity, title) it may emit."""
+    def register(func: Check) -> Check:
+        for code, severity, title in codes:
+            CATALOGUE[code] = (severity, title)
+        CHECKS.append(func)
+        return func
+    return register
+
+
+def _f(code: str, services: Iterable[str], message: str, fix: str) -> Finding:
+    return Finding(code, CATALOGUE[code][0], tuple(sorted(set(services))), message, fix)
+
+
+# -- how the file was read ------------------------------------------------------------------
+
+
+@check(("CL001", "error", "Compose refuses the file"))
+def compose_refuses(project: Project) -> list[Finding]:
+    if not project.compose_error:
+        return []
+    return [_f("CL001", [], f"`docker compose config` refuses this file: {project.compose_error}",
+               "Fix what Compose reports; the other findings were read from the raw YAML.")]
+
+
+# -- networks ------------------------------------------------------------------------------
+
+
+@check(("CL101", "error", "BEAM services split across networks"))
+def beam_split(project: Project) -> list[Finding]:
+    nodes = [s for s in beam_nodes(project) if service_networks(project, project.services[s])]
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((a, b) for i, a in enumerate(nodes) for b in nodes[i + 1:]
+                         if shares_network(project, a, b))
+    groups = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda g: g[0])
+    if len(groups) < 2:
+        return []
+    text = " | ".join(", ".join(g) for g in groups)
+    return [_f("CL101", nodes,
+               f"BEAM services form {len(groups)} network islands ({text}); "
+               "Docker DNS does not answer across them, so the nodes cannot connect.",
+               "Give every BEAM service one common network (the same `networks:` entry, or no "
+               "`networks:` at all so all share `default`).")]
+
+
+@check(("CL102", "error", "a service named in the environment is on another network"))
+def unreachable_references(project: Project) -> list[Finding]:
+    out = []
+    for name, service in project.services.items():
+        nets = service_networks(project, service)
+        if not nets:
+            continue
+        for host, variables in sorted(referenced_hosts(service.environment).items()):
+            if _trap(project, host) or answering(project, host, nets):
+                continue
+            owners = answering(project, host) - {name}
+            if not owners:
+                continue  # not a name of this file: outside our knowledge
+            theirs = sorted({k for o in owners
+                             for k in service_networks(project, project.services[o])})
+            out.append(_f(
+                "CL102", [name, *owners],
+                f"{name} names `{host}` ({', '.join(sorted(variables))}) but is only on "
+                f"{', '.join(sorted(nets))}, while {', '.join(sorted(owners))} is on "
+                f"{', '.join(theirs)}: the lookup gives NXDOMAIN (`:nxdomain`).",
+                f"Put {', '.join(sorted(owners))} on a network {name} is on "
+                f"(e.g. `networks: [{sorted(nets)[0]}]`)."))
+    return out
+
+
+@check(("CL103", "warning", "BEAM service without Docker DNS (network_mode)"))
+def no_dns(project: Project) -> list[Finding]:
+    out = []
+    for name in beam_nodes(project):
+        mode = project.services[name].network_mode or ""
+        if mode in NO_DNS_MODES or mode.startswith("container:"):
+            out.append(_f("CL103", [name],
+                          f"{name} uses `network_mode: {mode}`: Docker's embedded DNS does not "
+                          "answer service names there, so peers cannot find this node by name.",
+                          "Drop `network_mode` and put the service on a user-defined network."))
+    return out
+
+
+# -- node names ------------------------------------------------------------------------------
+
+
+@check(("CL201", "error", "long name with a dotless host"),
+       ("CL202", "error", "short name with a dotted host"),
+       ("CL203", "error", "RELEASE_DISTRIBUTION missing while RELEASE_NODE has a dotted host"))
+def name_modes(project: Project) -> list[Finding]:
+    out = []
+    for name, spec in beam_nodes(project).items():
+        host = spec.host
+        if not host or is_ip(host):
+            continue
+        dotted = "." in host
+        if spec.mode == "name" and not dotted:
+            out.append(_f("CL201", [name],
+                          f"{name}: long name `{spec.name}` has a dotless host; the VM refuses it "
+                          f"(\"Hostname {host} is illegal\").",
+                          f"Use a dotted host (e.g. `hostname: {host}.lab` and "
+                          f"`{spec.name}.lab`) or an IP, or switch to short names."))
+        elif spec.mode == "sname" and dotted and spec.mode_explicit:
+            out.append(_f("CL202", [name],
+                          f"{name}: short name `{spec.name}` has a dotted host; short-name nodes "
+                          "refuse it and cannot reach long-name nodes.",
+                          "Set `RELEASE_DISTRIBUTION: name` (long names) or drop the domain."))
+        elif spec.mode == "sname" and dotted and spec.source == "RELEASE_NODE":
+            out.append(_f("CL203", [name],
+                          f"{name}: RELEASE_NODE `{spec.name}` has a dotted host but "
+                          "RELEASE_DISTRIBUTION is not set, so the release starts with its "
+                          "default `sname` and refuses the name.",
+                          "Add `RELEASE_DISTRIBUTION: name` next to RELEASE_NODE."))
+    return out
+
+
+@check(("CL204", "error", "node host is not a name Docker DNS answers on the node's networks"))
+def node_host_resolves(project: Project) -> list[Finding]:
+    out = []
+    for name, spec in beam_nodes(project).items():
+        host = spec.host
+        service = project.services[name]
+        nets = service_networks(project, service)
+        if not host or is_ip(host) or not nets or _trap(project, host):
+            continue
+        if name not in answering(project, host, nets):
+            others = answering(project, host, nets)
+            why = (f"on its networks `{host}` belongs to {', '.join(sorted(others))}" if others
+                   else f"no container answers `{host}` on {', '.join(sorted(nets))}")
+            out.append(_f("CL204", [name],
+                          f"{name}: node `{spec.name}` cannot be dialled: {why}.",
+                          f"Set `hostname: {host}` on {name} (Compose registers it as an alias), "
+                          f"or use a name Docker answers, such as `{name}`."))
+    return out
+
+
+@check(("CL205", "error", "long and short names mixed"))
+def mixed_modes(project: Project) -> list[Finding]:
+    nodes = beam_nodes(project)
+    by_mode: dict[str, list[str]] = {}
+    for name, spec in nodes.items():
+        by_mode.setdefault(spec.mode, []).append(name)
+    if len(by_mode) < 2:
+        return []
+    return [_f("CL205", nodes,
+               f"long names ({', '.join(by_mode['name'])}) and short names "
+               f"({', '.join(by_mode['sname'])}) cannot connect to each other.",
+               "Use the same RELEASE_DISTRIBUTION (usually `name`) on every BEAM service.")]
+
+
+@check(("CL206", "warning", "node host is the container's random ID"))
+def container_id_host(project: Project) -> list[Finding]:
+    out = []
+    for name, spec in beam_nodes(project).items():
+        service = project.services[name]
+        if spec.name is None and spec.source == "default" and not spec.by_ip \
+                and not service.hostname:
+            out.append(_f("CL206", [name],
+                          f"{name}: no RELEASE_NODE and no `hostname:`, so the node is "
+                          "`<release>@<container id>`: a new name on every re-create, which no "
+                          "host list can spell.",
+                          f"Set `hostname: {name}.lab` and `RELEASE_NODE: app@{name}.lab` with "
+                          "`RELEASE_DISTRIBUTION: name`."))
+    return out
+
+
+_EXPORT = re.compile(r"^\s*export\s+(RELEASE_(?:NODE|DISTRIBUTION|COOKIE))=(.*)$", re.M)
+
+
+@check(("CL207", "warning", "env.sh overrides Compose's RELEASE_* variables"))
+def env_sh_overrides(project: Project) -> list[Finding]:
+    out = []
+    for name, service in project.services.items():
+        for path, text in service.env_scripts:
+            for var, value in _EXPORT.findall(text):
+                if var in service.environment and f"${{{var}:-" not in value \
+                        and f"${{{var}-" not in value:
+                    out.append(_f("CL207", [name],
+                                  f"{name}: {path.rsplit('/', 1)[-1]} exports {var} "
+                                  "unconditionally; the release sources it on every command, "
+                                  f"so Compose's {var} is ignored.",
+                                  f"Write `export {var}=\"${{{var}:-<default>}}\"` in "
+                                  "rel/env.sh.eex."))
+    return out
+
+
+# -- discovery ------------------------------------------------------------------------------
+
+
+@check(("CL301", "error", "DNS-based discovery with FQDN node names"))
+def dns_discovery_names(project: Project) -> list[Finding]:
+    out = []
+    for name, spec in beam_nodes(project).items():
+        if not uses_dns_discovery(project.services[name]) or spec.by_ip:
+            continue
+        if spec.host and is_ip(spec.host):
+            continue
+        shown = spec.name or f"a {spec.source} name"
+        out.append(_f("CL301", [name],
+                      f"{name}: DNS polling (dns_cluster / DNSPoll) dials `basename@IP`, but "
+                      f"the node is named {shown}; Node.connect returns false, silently.",
+                      "Name nodes by IP (in rel/env.sh.eex: RELEASE_NODE=app@$(hostname -i), as in "
+                      "Kubernetes) or "
+                      "use an explicit host list (libcluster Epmd)."))
+    return out
+
+
+@check(("CL302", "error", "host list names nodes that don't exist"),
+       ("CL303", "warning", "host list misses BEAM services"))
+def host_lists(project: Project) -> list[Finding]:
+    nodes = beam_nodes(project)
+    known = {spec.name: svc for svc, spec in nodes.items() if spec.name}
+    vague = {svc for svc, spec in nodes.items() if not spec.name}
+    seen: dict[tuple[str, ...], list[str]] = {}
+    for name in nodes:
+        for listed in hosts_lists(project.services[name]).values():
+            seen.setdefault(tuple(sorted(set(listed))), []).append(name)
+    out = []
+    for listed, owners in seen.items():
+        ghosts = [n for n in listed if n not in known
+                  and not (answering(project, n.partition("@")[2]) & vague)]
+        if ghosts:
+            close = {g: _closest(g, known) for g in ghosts}
+            hint = "; ".join(f"`{g}` → `{c}`?" for g, c in close.items() if c)
+            out.append(_f("CL302", owners,
+                          f"the host list of {', '.join(owners)} names "
+                          f"{', '.join(f'`{g}`' for g in ghosts)}, which no service here is "
+                          f"named{f' ({hint})' if hint else ''}.",
+                          "Spell each entry exactly as that service's RELEASE_NODE."))
+        missing = sorted(svc for node, svc in known.items()
+                         if node not in listed and svc not in owners)
+        if missing:
+            out.append(_f("CL303", [*owners, *missing],
+                          f"the host list of {', '.join(owners)} leaves out "
+                          f"{', '.join(missing)}, so nothing dials them.",
+                          "List every BEAM node, or confirm those are not meant to join."))
+    return out
+
+
+def _closest(node: str, known: dict[str, str]) -> str | None:
+    base = node.partition("@")[0]
+    matches = [k for k in known if k.partition("@")[0] == base]
+    return matches[0] if len(matches) == 1 else None
+
+
+@check(("CL304", "warning", "host list connects once, without retry"))
+def connect_once(project: Project) -> list[Finding]:
+    out = []
+    for name in beam_nodes(project):
+        if reason := connects_once(project.services[name]):
+            out.append(_f("CL304", [name],
+                          f"{name}: {reason}; a peer that is not up yet, restarts or is cut off "
+                          "stays out of the cluster for good.",
+                          "Poll: set CLUSTER_TIMEOUT (ms) / libcluster Epmd `timeout:`, or "
+                          "another strategy that retries."))
+    return out
+
+
+@check(("CL305", "warning", "connect_all false: no transitive mesh"))
+def connect_all_false(project: Project) -> list[Finding]:
+    out = []
+    for name in beam_nodes(project):
+        if flags(project.services[name]).get("kernel.connect_all") == "false":
+            out.append(_f("CL305", [name],
+                          f"{name}: `-kernel connect_all false` turns off the transitive mesh: "
+                          "nodes see only those they dial themselves (a star, not a mesh).",
+                          "Drop the flag, or have every node dial every other node."))
+    return out
+
+
+# -- cookies ----------------------------------------------------------------------------------
+
+
+@check(("CL401", "warning", "cookie missing"),
+       ("CL402", "error", "cookies differ between services"),
+       ("CL403", "warning", "cookie hard-coded in the compose file"),
+       ("CL404", "warning", "cookie too short"))
+def cookies(project: Project) -> list[Finding]:
+    out = []
+    values: dict[str, str] = {}
+    for name in beam_nodes(project):
+        service = project.services[name]
+        value, written, where = cookie(service)
+        if value is None:
+            if not mounts_cookie(service):
+                out.append(_f("CL401", [name],
+                              f"{name} sets no cookie: it falls back to the one baked into the "
+                              "release at build time, which differs between builds.",
+                              "Set `RELEASE_COOKIE: ${ERL_COOKIE:?}` on every BEAM service and "
+                              "keep the value in the environment or a secret."))
+            continue
+        values[name] = value
+        if written is not None and "$" not in written and not is_unset(value):
+            out.append(_f("CL403", [name],
+                          f"{name}: the cookie ({where}, {len(value)} chars) is written in the "
+                          "compose file, so anyone with the repository can join the cluster.",
+                          "Use `RELEASE_COOKIE: ${ERL_COOKIE:?}` and set ERL_COOKIE outside the "
+                          "file (shell, CI secret, .env not committed)."))
+        if not is_unset(value) and not is_dynamic(value) and len(value) < MIN_COOKIE:
+            out.append(_f("CL404", [name],
+                          f"{name}: the cookie is {len(value)} characters long; cookies are the "
+                          "only authentication of Erlang distribution.",
+                          f"Use at least {MIN_COOKIE} random characters "
+                          "(`openssl rand -base64 32`)."))
+    if len(set(values.values())) > 1:
+        groups: dict[str, list[str]] = {}
+        for name, value in values.items():
+            groups.setdefault(value, []).append(name)
+        text = " | ".join(", ".join(sorted(g)) for g in sorted(groups.values()))
+        out.append(_f("CL402", values,
+                      f"{len(groups)} different cookies ({text}); nodes with different cookies "
+                      "refuse each other (Node.connect returns false).",
+                      "Give every BEAM service the same cookie from one variable."))
+    return out
+
+
+# -- ports ---------------------------------------------------------------------------------
+
+
+def _dist_ports(service_flags: dict[str, str], env: dict[str, str]) -> set[int]:
+    ports: set[int] = set()
+    low = service_flags.get("kernel.inet_dist_listen_min")
+    high = service_flags.get("kernel.inet_dist_listen_max") or low
+    if low and low.isdigit() and high and high.isdigit():
+        ports |= set(range(int(low), int(high) + 1))
+    if env.get("ERL_DIST_PORT", "").isdigit():
+        ports.add(int(env["ERL_DIST_PORT"]))
+    return ports
+
+
+@check(("CL501", "error", "EPMD (4369) published to the host"),
+       ("CL502", "error", "distribution port published to the host"))
+def published_distribution(project: Project) -> list[Finding]:
+    out = []
+    for name, service in project.services.items():
+        published = [p for p in service.ports if p.published]
+        if any(p.target == EPMD_PORT for p in published):
+            out.append(_f("CL501", [name],
+                          f"{name} publishes EPMD ({EPMD_PORT}) to the host: anyone who can "
+                          "reach the host can list the nodes and their ports.",
+                          "Remove that `ports:` entry; nodes talk over the Compose network."))
+        dist = _dist_ports(flags(service), service.environment)
+        if hits := sorted(p.target for p in published if p.target in dist):
+            out.append(_f("CL502", [name],
+                          f"{name} publishes its distribution port(s) {hits} to the host: "
+                          "anyone with the cookie (or a guess) gets full control of the node.",
+                          "Remove those `ports:` entries; use `bin/app remote` via docker exec."))
+    return out
+
+
+@check(("CL503", "error", "fixed published port on a scaled service"),
+       ("CL504", "error", "container_name combined with replicas"))
+def scaling(project: Project) -> list[Finding]:
+    out = []
+    for name, service in project.services.items():
+        if service.replicas < 2:
+            continue
+        fixed: dict[int, set[str]] = {}
+        for port in service.ports:
+            if port.published:
+                fixed.setdefault(port.target, set()).add(port.published)
+        if crowded := sorted(t for t, hosts in fixed.items() if len(hosts) < service.replicas):
+            out.append(_f("CL503", [name],
+                          f"{name} runs {service.replicas} replicas but publishes container "
+                          f"port(s) {crowded} on fixed host ports: only one replica can bind.",
+                          "Drop the host port (`- \"8080\"`), give a range as wide as the "
+                          "replicas, or put a proxy in front."))
+        if service.container_name:
+            out.append(_f("CL504", [name],
+                          f"{name} sets `container_name: {service.container_name}` and "
+                          f"{service.replicas} replicas; container names are unique, so "
+                          "Compose refuses to create the others.",
+                          "Drop `container_name` (Compose names replicas <project>-<svc>-N)."))
+    return out
+
+
+# -- the seed's msvc_default trap -------------------------------------------------------------
+
+
+def _trap(project: Project, host: str) -> str | None:
+    """The network key ``host`` spells as a suffix when Compose renamed that network."""
+    base, dot, suffix = host.rpartition(".")
+    if not dot or not base:
+        return None
+    network = project.networks.get(suffix)
+    if network is None or network.name == suffix or network.external:
+        return None
+    return suffix
+
+
+@check(("CL601", "error", "name spells a network key that Compose renames"),
+       ("CL602", "info", "hostname spells a network key that Compose renames"))
+def network_prefix_trap(project: Project) -> list[Finding]:
+    out = []
+    nodes = beam_nodes(project)
+    for name, service in project.services.items():
+        nets = service_networks(project, service)
+        spelled: dict[str, str] = {}
+        if name in nodes and nodes[name].host:
+            spelled[nodes[name].host or ""] = "its node name"
+        for host, variables in referenced_hosts(service.environment).items():
+            spelled.setdefault(host, ", ".join(sorted(variables)))
+        for listed in hosts_lists(service).values():
+            for node in listed:
+                spelled.setdefault(node.partition("@")[2], "its host list")
+        for host, where in sorted(spelled.items()):
+            key = _trap(project, host)
+            if not key or answering(project, host, nets or None):
+                continue
+            real = project.networks[key].name
+            base = host.rpartition(".")[0]
+            out.append(_f("CL601", [name],
+                          f"{name}: `{host}` ({where}) spells the network key `{key}`, but "
+                          f"Compose creates the network as `{real}`; Docker answers "
+                          f"`{base}.{real}`, so `{host}` is NXDOMAIN.",
+                          f"Set `hostname: {host}` on the service it means, or give the network "
+                          f"`name: {key}`, or spell `{base}.{real}`."))
+    via_hostname = sorted(name for name, service in project.services.items()
+                          if service.hostname and _trap(project, service.hostname))
+    if via_hostname:
+        keys = sorted({_trap(project, project.services[n].hostname or "") or ""
+                       for n in via_hostname})
+        out.append(_f("CL602", via_hostname,
+                      f"hostnames such as `{project.services[via_hostname[0]].hostname}` spell the "
+                      f"network key {', '.join(keys)}; they resolve only because `hostname:` "
+                      "becomes a DNS alias, not because that is the network's name "
+                      f"(`{project.networks[keys[0]].name}`).",
+                      "Fine as is; just don't expect `<other>.<key>` names to resolve."))
+    return out
+
+
+# -- running them ------------------------------------------------------------------------------
+
+
+def run_checks(project: Project, checks: Iterable[Check] | None = None) -> list[Finding]:
+    """Every check over ``project``, most severe first, then by code."""
+    found = [f for func in (checks or CHECKS) for f in func(project)]
+    return sort_findings(found)
+
+
+def sort_findings(found: Iterable[Finding]) -> list[Finding]:
+    return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code, f.services))
+
+
+def has_errors(found: Iterable[Finding]) -> bool:
+    return any(f.severity == "error" for f in found)
+

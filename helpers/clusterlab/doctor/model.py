@@ -1,0 +1,373 @@
+"""The compose model the doctor reasons about: what Compose will really create.
+
+Compose reads the file (``docker compose config``) so ``.env``, interpolation,
+``extends`` and profiles behave as they will at ``up``. We read it twice: once
+resolved (the values containers will get) and once with ``--no-interpolate`` (to tell
+a cookie written in the file from one that comes from the environment). Without
+Compose, or when Compose refuses the file, a YAML fallback reads it approximately.
+
+Everything after loading is pure: ``build_project(raw, resolved, ...)`` turns plain
+dicts into a typed ``Project``, so every check is testable without Docker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .. import compose
+from ..errors import ComposeFileError, ComposeNotFound
+
+UNSET = "__CLUSTERLAB_UNSET_{}__"
+"""Stands in for a required variable that is not set, so Compose can still read the file."""
+
+_MISSING = re.compile(r"required variable (\w+) is missing a value")
+_NODE = re.compile(r"^[A-Za-z0-9_.+-]+@[A-Za-z0-9_.-]+$")
+_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+
+
+@dataclass(frozen=True)
+class Port:
+    target: int
+    published: str | None  # host port; None when Compose picks an ephemeral one
+    host_ip: str = ""
+    protocol: str = "tcp"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    image: str = ""
+    hostname: str | None = None
+    container_name: str | None = None
+    networks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key → aliases
+    network_mode: str | None = None
+    environment: dict[str, str] = field(default_factory=dict)  # resolved values
+    raw_environment: dict[str, str] = field(default_factory=dict)  # as written in the file
+    ports: tuple[Port, ...] = ()
+    replicas: int = 1
+    command: tuple[str, ...] = ()  # entrypoint + command, split like a shell would
+    build_context: str | None = None
+    config_files: tuple[tuple[str, str], ...] = ()  # (path, text) of config/*.exs in the build
+    volumes: tuple[str, ...] = ()  # container-side targets
+    env_scripts: tuple[tuple[str, str], ...] = ()  # (path, text): rel/env.sh.eex, mounted env.sh
+
+
+@dataclass(frozen=True)
+class Network:
+    key: str
+    name: str  # what the engine calls it: "<project>_<key>" unless `name:` is set
+    external: bool = False
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    services: dict[str, Service]
+    networks: dict[str, Network]
+    path: str = ""
+    notes: tuple[str, ...] = ()  # how the file was read, when not by Compose alone
+    compose_error: str | None = None  # Compose refused the file with this message
+
+
+def is_unset(value: str | None) -> bool:
+    return bool(value) and "__CLUSTERLAB_UNSET_" in str(value)
+
+
+def is_dynamic(value: str | None) -> bool:
+    """A value a shell or the release script computes at start-up (``$(hostname -i)``)."""
+    return bool(value) and (is_unset(value) or "$" in str(value) or "`" in str(value))
+
+
+def is_ip(host: str) -> bool:
+    return bool(_IPV4.match(host)) or (":" in host and all(c in "0123456789abcdefABCDEF:"
+                                                           for c in host))
+
+
+def looks_like_node(token: str) -> bool:
+    return bool(_NODE.match(token))
+
+
+# -- normalising one service (Compose's JSON, raw or resolved, or plain YAML) -------------
+
+
+def _env(value: Any) -> dict[str, str]:
+    if isinstance(value, Mapping):
+        return {str(k): "" if v is None else str(v) for k, v in value.items()}
+    out: dict[str, str] = {}
+    for item in value or []:
+        key, sep, val = str(item).partition("=")
+        out[key] = val if sep else ""
+    return out
+
+
+def _networks(value: Any) -> dict[str, tuple[str, ...]]:
+    if isinstance(value, Mapping):
+        return {str(k): tuple((v or {}).get("aliases") or ()) for k, v in value.items()}
+    return {str(k): () for k in value or []}
+
+
+def _argv(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        try:
+            return tuple(shlex.split(value))
+        except ValueError:
+            return tuple(value.split())
+    return tuple(str(v) for v in value)
+
+
+def parse_port(spec: Any) -> list[Port]:
+    """One ``ports:`` entry (long dict or short ``[ip:]host:container[/proto]``) → ports."""
+    if isinstance(spec, Mapping):
+        published = spec.get("published")
+        return [Port(int(spec["target"]), str(published) if published not in (None, "") else None,
+                     str(spec.get("host_ip") or ""), str(spec.get("protocol") or "tcp"))]
+    text, _, protocol = str(spec).partition("/")
+    parts = text.rsplit(":", 2)
+    host_ip = parts[0] if len(parts) == 3 else ""
+    published = parts[-2] if len(parts) >= 2 else None
+    target = parts[-1]
+
+    def span(item: str) -> list[int]:
+        low, _, high = item.partition("-")
+        return list(range(int(low), int(high or low) + 1))
+
+    targets = span(target)
+    hosts: list[str | None] = [str(p) for p in span(published)] if published else [None]
+    if len(hosts) == 1 and len(targets) > 1:
+        hosts = hosts * len(targets)
+    return [Port(t, h, host_ip, protocol or "tcp") for t, h in zip(targets, hosts, strict=False)]
+
+
+def _replicas(data: Mapping[str, Any]) -> int:
+    deploy = data.get("deploy") or {}
+    for value in (deploy.get("replicas"), data.get("scale")):
+        if value not in (None, ""):
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                continue
+    return 1
+
+
+def _build_context(data: Mapping[str, Any], base: Path) -> str | None:
+    build = data.get("build")
+    if build is None:
+        return None
+    context = build if isinstance(build, str) else (build.get("context") or ".")
+    return str((base / str(context)).resolve())
+
+
+def read_config_files(context: str | None) -> tuple[tuple[str, str], ...]:
+    """``config/*.exs`` of a build context: where libcluster and dns_cluster are configured."""
+    if not context:
+        return ()
+    root = Path(context)
+    found = sorted(root.glob("config/*.exs")) + sorted(root.glob("apps/*/config/*.exs"))
+    out = []
+    for path in found:
+        try:
+            out.append((str(path), path.read_text(errors="replace")))
+        except OSError:
+            continue
+    return tuple(out)
+
+
+def _mounts(data: Mapping[str, Any], base: Path) -> list[tuple[str, str]]:
+    """(host source, container target) of bind mounts, long or short syntax."""
+    out = []
+    for volume in data.get("volumes") or []:
+        if isinstance(volume, Mapping):
+            source, target = str(volume.get("source") or ""), str(volume.get("target") or "")
+        else:
+            parts = str(volume).split(":")
+            source, target = (parts[0], parts[1]) if len(parts) > 1 else ("", parts[0])
+        if source.startswith((".", "/", "~")):
+            out.append((str((base / Path(source).expanduser()).resolve()), target))
+    return out
+
+
+def read_env_scripts(context: str | None, mounts: Sequence[tuple[str, str]]
+                     ) -> tuple[tuple[str, str], ...]:
+    """The env.sh a release sources: ``rel/env.sh.eex`` of the build, or one mounted over it."""
+    paths = [Path(context) / "rel" / "env.sh.eex"] if context else []
+    paths += [Path(src) for src, target in mounts if target.endswith("env.sh")]
+    out = []
+    for path in paths:
+        if path.is_file():
+            out.append((str(path), path.read_text(errors="replace")))
+    return tuple(out)
+
+
+def build_service(name: str, data: Mapping[str, Any], raw: Mapping[str, Any] | None,
+                  base: Path, read_files: bool = True) -> Service:
+    raw = raw if raw is not None else data
+    networks = _networks(data.get("networks"))
+    if not networks and not data.get("network_mode"):
+        networks = {"default": ()}
+    ports = tuple(p for spec in data.get("ports") or [] for p in parse_port(spec))
+    volumes = tuple(str(v.get("target", "")) if isinstance(v, Mapping)
+                    else str(v).split(":")[1] if ":" in str(v) else str(v)
+                    for v in data.get("volumes") or [])
+    context = _build_context(data, base)
+    scripts = read_env_scripts(context, _mounts(data, base)) if read_files else ()
+    return Service(
+        name=name,
+        image=str(data.get("image") or ""),
+        hostname=data.get("hostname") or None,
+        container_name=data.get("container_name") or None,
+        networks=networks,
+        network_mode=data.get("network_mode") or None,
+        environment=_env(data.get("environment")),
+        raw_environment=_env(raw.get("environment")),
+        ports=ports,
+        replicas=_replicas(data),
+        command=_argv(data.get("entrypoint")) + _argv(data.get("command")),
+        build_context=context,
+        config_files=read_config_files(context) if read_files else (),
+        volumes=volumes,
+        env_scripts=scripts,
+    )
+
+
+def build_project(raw: Mapping[str, Any], resolved: Mapping[str, Any] | None = None, *,
+                  name: str | None = None, path: str = "", notes: Sequence[str] = (),
+                  compose_error: str | None = None, read_files: bool = True) -> Project:
+    """Plain compose dicts → ``Project``. Pure apart from reading ``config/*.exs`` files."""
+    resolved = resolved if resolved is not None else raw
+    project = name or str(resolved.get("name") or raw.get("name") or "project")
+    base = Path(path).parent if path else Path.cwd()
+    raw_services = raw.get("services") or {}
+    services = {svc: build_service(svc, data or {}, raw_services.get(svc), base, read_files)
+                for svc, data in (resolved.get("services") or {}).items()}
+    networks: dict[str, Network] = {}
+    for key, data in (resolved.get("networks") or {}).items():
+        data = data or {}
+        external = bool(data.get("external"))
+        networks[key] = Network(key, str(data.get("name") or (key if external
+                                                            else f"{project}_{key}")), external)
+    for service in services.values():
+        for key in service.networks:
+            networks.setdefault(key, Network(key, f"{project}_{key}"))
+    return Project(project, services, networks, path, tuple(notes), compose_error)
+
+
+# -- interpolation (only for the YAML fallback and when Compose refuses the file) ----------
+
+_VAR = re.compile(r"\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[^{}]|\{[^{}]*\})*))?\}"
+                  r"|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def interpolate(value: Any, env: Mapping[str, str]) -> Any:
+    """Compose's ``${VAR}``, ``${VAR:-x}``, ``${VAR:?msg}``, ``${VAR:+x}`` and ``$$``."""
+    if isinstance(value, str):
+        def one(match: re.Match[str]) -> str:
+            escaped, braced, op, arg, bare = match.groups()
+            if escaped:
+                return "$"
+            var = braced or bare
+            present = var in env
+            filled = present and env[var] != ""
+            if op in (":-", "-"):
+                ok = filled if op == ":-" else present
+                return env[var] if ok else str(interpolate(arg or "", env))
+            if op in (":?", "?"):
+                ok = filled if op == ":?" else present
+                return env[var] if ok else UNSET.format(var)
+            if op in (":+", "+"):
+                ok = filled if op == ":+" else present
+                return str(interpolate(arg or "", env)) if ok else ""
+            return env.get(var, "")
+        return _VAR.sub(one, value)
+    if isinstance(value, Mapping):
+        return {k: interpolate(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, env) for v in value]
+    return value
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if not path.is_file():
+        return out
+    for line in path.read_text(errors="replace").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        out[key.strip()] = value
+    return out
+
+
+def _project_name_from(path: Path, data: Mapping[str, Any], env: Mapping[str, str]) -> str:
+    name = env.get("COMPOSE_PROJECT_NAME") or data.get("name") or path.resolve().parent.name
+    return re.sub(r"[^a-z0-9_-]", "", str(name).lower()) or "project"
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def _load_resolved(path: Path, project: str | None, env: dict[str, str],
+                   profiles: Sequence[str]) -> tuple[dict[str, Any] | None, str | None]:
+    """Compose's resolved model; unset required variables get a placeholder, not an error."""
+    filled = dict(env)
+    for _ in range(50):
+        try:
+            return compose.load(path, project, interpolate=True, env=filled,
+                                profiles=profiles), None
+        except ComposeFileError as exc:
+            missing = _MISSING.search(exc.message)
+            if not missing or missing.group(1) in filled:
+                return None, exc.message.split("\n", 1)[-1].strip()
+            filled[missing.group(1)] = UNSET.format(missing.group(1))
+    return None, "too many unset required variables"
+
+
+def read(path: Path | str, project: str | None = None, *,
+         env: Mapping[str, str] | None = None, profiles: Sequence[str] = ()) -> Project:
+    """Read ``path`` the way Compose will, for the doctor. Never starts anything."""
+    path = Path(path)
+    if not path.is_file():
+        raise ComposeFileError(f"Compose file not found: {path}")
+    user_env = dict(env or {})
+    try:
+        raw = compose.load(path, project, env=user_env, profiles=profiles)
+    except ComposeNotFound:
+        return read_yaml(path, project, env=user_env,
+                         notes=("Compose v2 not found: read as plain YAML (no `extends`).",))
+    resolved, error = _load_resolved(path, project, user_env, profiles)
+    notes: list[str] = []
+    if resolved is None:
+        # Compose refuses the file (e.g. container_name with replicas): still diagnose it.
+        dotenv = read_dotenv(path.parent / ".env")
+        resolved = interpolate(raw, {**dotenv, **os.environ, **user_env})
+        notes.append("Compose refuses this file; values were interpolated by the doctor.")
+    return build_project(raw, resolved, name=project, path=str(path), notes=notes,
+                         compose_error=error)
+
+
+def read_yaml(path: Path | str, project: str | None = None, *,
+              env: Mapping[str, str] | None = None, notes: Sequence[str] = ()) -> Project:
+    """Approximate Compose with plain YAML: anchors and merge keys work, ``extends`` does not."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ComposeFileError(f"{path} is not valid YAML:\n    {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ComposeFileError(f"{path} is not a compose file (top level is not a mapping).")
+    all_env = {**read_dotenv(path.parent / ".env"), **os.environ, **dict(env or {})}
+    name = project or _project_name_from(path, raw, all_env)
+    return build_project(raw, interpolate(raw, all_env), name=name, path=str(path), notes=notes)

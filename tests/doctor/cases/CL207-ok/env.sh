@@ -1,0 +1,1 @@
+export RELEASE_NODE="${RELEASE_NODE:-app@127.0.0.1}"
