@@ -153,8 +153,8 @@ def name_modes(project: Project) -> list[Finding]:
         dotted = "." in host
         if spec.mode == "name" and not dotted:
             out.append(_f("CL201", [name],
-                          f"{name}: long name `{spec.name}` has a dotless host; the VM refuses it "
-                          f"(\"Hostname {host} is illegal\").",
+                          f"{name}: long name `{spec.name}` has a dotless host; it boots, but every "
+                          f"long-name peer refuses to dial it (\"Hostname {host} is illegal\").",
                           f"Use a dotted host (e.g. `hostname: {host}.lab` and "
                           f"`{spec.name}.lab`) or an IP, or switch to short names."))
         elif spec.mode == "sname" and dotted and spec.mode_explicit:
@@ -306,8 +306,8 @@ def connect_once(project: Project) -> list[Finding]:
     for name in beam_nodes(project):
         if reason := connects_once(project.services[name]):
             out.append(_f("CL304", [name],
-                          f"{name}: {reason}; a peer that is not up yet, restarts or is cut off "
-                          "stays out of the cluster for good.",
+                          f"{name}: {reason}; a peer that is not up yet when this node boots, or "
+                          "that is cut off later, stays out of the cluster for good.",
                           "Poll: set CLUSTER_TIMEOUT (ms) / libcluster Epmd `timeout:`, or "
                           "another strategy that retries."))
     return out
