@@ -36,18 +36,27 @@ def pytest_collection_modifyitems(config, items):
 
 
 def leftovers() -> list[str]:
-    """Containers, networks and volumes that carry a ClusterLab label."""
+    """Projects whose containers or networks carry a ClusterLab label."""
     from clusterlab import lifecycle
 
     return sorted(lifecycle.projects())
 
 
+_before: set[str] = set()
+
+
+def pytest_sessionstart(session):
+    """Labs that existed before the run are someone else's; only ours are judged."""
+    if _engine_error() is None:
+        _before.update(leftovers())
+
+
 def pytest_sessionfinish(session, exitstatus):
     ran_docker = any(item.get_closest_marker("docker") or item.path.suffix == ".ipynb"
-                     for item in session.items)
+                     for item in getattr(session, "items", []))
     if not ran_docker or _engine_error() is not None or os.environ.get("CLUSTERLAB_SHARED_ENGINE"):
         return
-    left = leftovers()
+    left = sorted(set(leftovers()) - _before)
     if left:
         session.config.get_terminal_writer().line(
             f"\nLEFTOVER LABS after the suite: {', '.join(left)} — a cleanup bug.", red=True)
