@@ -140,3 +140,22 @@ def _canvas(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
         return ax.figure, ax
     fig = Figure(figsize=size)
     return fig, fig.add_subplot()
+
+
+def enable_notebook_display() -> None:
+    """Show our pyplot-free figures as PNG when running under IPython/Jupyter.
+
+    pyplot would register this itself, but it also keeps every figure open and shows it
+    a second time at the end of the cell; we only register the formatter.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import print_figure
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    shell.display_formatter.formatters["image/png"].for_type(
+        Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight"))
+

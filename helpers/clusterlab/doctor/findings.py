@@ -153,8 +153,8 @@ def name_modes(project: Project) -> list[Finding]:
         dotted = "." in host
         if spec.mode == "name" and not dotted:
             out.append(_f("CL201", [name],
-                          f"{name}: long name `{spec.name}` has a dotless host; it boots, but every "
-                          f"long-name peer refuses to dial it (\"Hostname {host} is illegal\").",
+                          f"{name}: long name `{spec.name}` has a dotless host; it boots, but "
+                          f"long-name peers refuse to dial it (\"Hostname {host} is illegal\").",
                           f"Use a dotted host (e.g. `hostname: {host}.lab` and "
                           f"`{spec.name}.lab`) or an IP, or switch to short names."))
         elif spec.mode == "sname" and dotted and spec.mode_explicit:
