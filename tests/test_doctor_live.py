@@ -1,5 +1,6 @@
 """`clusterlab doctor --project`: live mode. Parsing is tested on recorded text; the
-verdicts on lesson 01's broken and fixed variants run against the real engine."""
+verdict on every lesson variant listed under `[doctor_live]` in its lesson.toml runs
+against the real engine."""
 
 from __future__ import annotations
 
@@ -66,24 +67,41 @@ def test_live_findings_split_nxdomain_and_cookies() -> None:
     assert all("oneone" not in f.message for f in found)
 
 
+def _live_cases() -> list:
+    from clusterlab.catalogue import lessons
+
+    return [pytest.param(lesson.id, variant, case.get("env", {}), case["expects"],
+                         id=f"{lesson.id}:{variant}")
+            for lesson in lessons()
+            for variant, case in lesson.meta.get("doctor_live", {}).items()]
+
+
 @pytest.mark.docker
-@pytest.mark.parametrize("variant", ["broken", "fixed"])
-def test_live_doctor_on_lesson_01(variant: str) -> None:
+@pytest.mark.parametrize(("lesson", "variant", "env", "expects"), _live_cases())
+def test_live_doctor_verdict_on_each_lesson(lesson: str, variant: str, env: dict[str, str],
+                                            expects: list[str]) -> None:
+    """Broken variants name their lesson's failure; healthy ones, once meshed, have no error."""
     import clusterlab as cl
     from clusterlab.doctor.live import diagnose_live
 
-    lab = cl.start("01", variant)
-    try:
+    with cl.lab(lesson, variant, env=env, progress=cl.image.quiet) as lab:
+        if not expects:
+            lab.timeline(lambda snap: snap.is_full_mesh(), timeout=20)
         report = diagnose_live(lab.project)
-        errors = [f for f in report.findings if f.severity == "error"]
-        if variant == "broken":
-            unreachable = {f.services for f in errors if f.code == "CL702"}
-            assert ("client_svc", "minio") in unreachable, report.findings
+        errors = {f.code for f in report.findings if f.severity == "error"}
+        if expects:
+            assert set(expects) <= errors, report.findings
         else:
-            assert errors == [], errors
-        # The fallback for images without erl_call: the release's own `bin/<name> rpc`.
+            assert errors == set(), report.findings
+
+
+@pytest.mark.docker
+def test_live_doctor_without_erl_call_uses_the_release_rpc() -> None:
+    import clusterlab as cl
+    from clusterlab.doctor.live import diagnose_live
+
+    with cl.lab("01", "fixed", progress=cl.image.quiet) as lab:
+        lab.timeline(lambda snap: snap.is_full_mesh(), timeout=20)
         fallback = diagnose_live(lab.project, erl_call=False)
         assert [f for f in fallback.findings if f.code in ("CL703", "CL706")] == []
         assert all(m.peers for m in fallback.snapshot.nodes), fallback.snapshot.nodes
-    finally:
-        lab.down()

@@ -26,13 +26,13 @@ class NodeName:
     @property
     def is_long(self) -> bool:
         """Long names need a host with a dot or an IP; short names a host without dots."""
-        return "." in self.host or _is_ip(self.host)
+        return "." in self.host or is_ip(self.host)
 
     def __str__(self) -> str:
         return f"{self.name}@{self.host}"
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -48,7 +48,7 @@ def parse(text: str) -> NodeName:
     if not _NAME_PART.match(name):
         raise InvalidNodeName(f"{text!r}: the part before '@' may hold only letters, digits, "
                               "'_' and '-'.")
-    if not (_HOST_PART.match(host) or _is_ip(host)):
+    if not (_HOST_PART.match(host) or is_ip(host)):
         raise InvalidNodeName(f"{text!r}: {host!r} is not a host name or an IP address.")
     return NodeName(name, host)
 

@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .model import Project, Service, is_dynamic, is_ip, is_unset, looks_like_node
+from ..nodenames import is_ip
+from .model import Project, Service, is_dynamic, is_unset, looks_like_node
 
 NO_DNS_MODES = ("host", "bridge", "none")
 _FLAG = re.compile(r"^--?(s?name)$")

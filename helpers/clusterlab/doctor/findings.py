@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 
 import networkx as nx
 
+from ..nodenames import is_ip
 from .beam import (
     NO_DNS_MODES,
     answering,
@@ -26,7 +27,7 @@ from .beam import (
     shares_network,
     uses_dns_discovery,
 )
-from .model import Project, is_dynamic, is_ip, is_unset
+from .model import Project, is_dynamic, is_unset
 
 SEVERITIES = ("error", "warning", "info")
 EPMD_PORT = 4369

@@ -24,6 +24,7 @@ from typing import Any
 from .. import engine
 from ..errors import LabNotFound
 from ..lifecycle import Cookie
+from ..nodenames import is_ip
 from ..probes import DnsAnswer, Member, Snapshot, describe, parse_node_list, probe_container
 from ..topology import clusters, one_sided, to_graph
 from .beam import referenced_hosts
@@ -242,8 +243,8 @@ def live_findings(snapshot: Snapshot, detected: Mapping[str, Detected],
         for other in nodes:
             host = (other.node or "").partition("@")[2]
             answer = member.dns.get(host)
-            if other is member or answer is None or answer.ok:
-                continue
+            if other is member or answer is None or answer.ok or is_ip(host):
+                continue  # an IP host needs no DNS (nslookup on an IP asks for a PTR record)
             out.append(_lf("CL701", [member.service, other.service],
                            f"{member.service} cannot resolve `{host}` (host of {other.node}): "
                            f"{answer}.",

@@ -30,7 +30,6 @@ UNSET = "__CLUSTERLAB_UNSET_{}__"
 
 _MISSING = re.compile(r"required variable (\w+) is missing a value")
 _NODE = re.compile(r"^[A-Za-z0-9_.+-]+@[A-Za-z0-9_.-]+$")
-_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 
 
 @dataclass(frozen=True)
@@ -84,11 +83,6 @@ def is_unset(value: str | None) -> bool:
 def is_dynamic(value: str | None) -> bool:
     """A value a shell or the release script computes at start-up (``$(hostname -i)``)."""
     return bool(value) and (is_unset(value) or "$" in str(value) or "`" in str(value))
-
-
-def is_ip(host: str) -> bool:
-    return bool(_IPV4.match(host)) or (":" in host and all(c in "0123456789abcdefABCDEF:"
-                                                           for c in host))
 
 
 def looks_like_node(token: str) -> bool:
