@@ -57,9 +57,12 @@ def exec_in(container: Container, argv: Sequence[str], *,
     return ExecResult(code if code is not None else -1, (output or b"").decode(errors="replace"))
 
 
-def lab_containers(project: str | None = None, *, all: bool = True) -> list[Container]:
-    """Containers labelled by ClusterLab, for one project or for all of them."""
-    wanted = f"{LABEL}={project}" if project else LABEL
+def lab_containers(project: str | None = None, *, service: str | None = None,
+                   all: bool = True) -> list[Container]:
+    """Containers labelled by ClusterLab: of one project (and service), or of all of them."""
+    wanted = [f"{LABEL}={project}" if project else LABEL]
+    if service:
+        wanted.append(f"com.docker.compose.service={service}")
     return client().containers.list(all=all, filters={"label": wanted})
 
 

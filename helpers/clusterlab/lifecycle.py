@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import tempfile
 import time
@@ -53,7 +52,9 @@ class Cookie:
     """An Erlang cookie that never shows itself in full: not in repr, str or errors."""
 
     def __init__(self, value: str | None = None) -> None:
-        self._value = value or secrets.token_urlsafe(24)
+        # Not token_urlsafe: a cookie that starts with "-" is read by erl as a flag after
+        # -setcookie, and every node dies ("Failed to create cookie file"), 1 lab in 64.
+        self._value = value or secrets.token_hex(16)
 
     def reveal(self) -> str:
         return self._value
@@ -254,8 +255,13 @@ class Lab:
         return sorted(engine.lab_containers(self.project), key=order)
 
     def container(self, service: str) -> Any:
+        """The container of ``service`` (its first replica), or the container so named."""
+        found = engine.lab_containers(self.project, service=service)
+        if found:
+            return min(found, key=lambda c: int(c.labels.get(
+                "com.docker.compose.container-number", 0)))
         for candidate in self.containers():
-            if service in (candidate.labels.get("com.docker.compose.service"), candidate.name):
+            if candidate.name == service:
                 return candidate
         raise LabNotFound(f"Lab {self.project} has no service or container {service!r}.")
 
@@ -361,7 +367,7 @@ class Lab:
         if network is None:
             raise ClusterLabError(f"{service} is on several networks ({', '.join(networks)}).",
                                   "Say which one with network=…")
-        return network if network in networks else f"{self.project}_{network}"
+        return network if network in networks else self.network(network)
 
     def disconnect(self, service: str, network: str | None = None) -> str:
         """Cut ``service`` off a network (a partition). Returns the network's full name."""
@@ -380,7 +386,7 @@ class Lab:
             if len(cut) != 1:
                 raise ClusterLabError(f"Say which network to reconnect {service} to.")
             network = cut[0]
-        name = network if (service, network) in self._cut else f"{self.project}_{network}"
+        name = network if (service, network) in self._cut else self.network(network)
         aliases = self._cut.pop((service, name), [service])
         engine.client().networks.get(name).connect(self.container(service), aliases=aliases)
 
@@ -483,15 +489,6 @@ def reap_orphans() -> list[str]:
             remove_project(project)
             reaped.append(project)
     return reaped
-
-
-def _interrupt_cleanup(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def install_sigterm_cleanup() -> None:
-    """Turn SIGTERM into KeyboardInterrupt, so ``with Lab…`` blocks and atexit still clean up."""
-    signal.signal(signal.SIGTERM, _interrupt_cleanup)
 
 
 def lab(lesson: str, variant: str = "fixed", **kwargs: Any) -> Lab:
