@@ -68,7 +68,7 @@ def lab_figures() -> None:
         mesh = lab.timeline(lambda s: s.is_full_mesh(), timeout=30)
         converged = time.monotonic() - started
         figure("up → converged mesh, 5 BEAM nodes (+2 infra)", f"{converged:.2f} s", "≤ 5 s",
-               f"lesson 01 fixed; `up --wait` returned after {up:.2f} s; "
+               f"lesson 01 fixed; up() returned after {up:.2f} s; "
                f"{len(mesh)} probe(s) until full mesh")
         names = sorted(lab.lesson.meta["beam_services"] + lab.lesson.meta["infra_services"])
         times = [lab.probe(names).seconds for _ in range(7)]

@@ -79,3 +79,8 @@ def test_refused_names_skip_interpolated_values():
     }}
     assert nodenames.refused_names(model) == [
         "bad: 'a b@c.d': the part before '@' may hold only letters, digits, '_' and '-'."]
+
+
+def test_cookies_never_look_like_a_flag_to_erl():
+    # `-setcookie -x…` makes erl read "-x…" as a flag: every node then dies at boot.
+    assert not any(Cookie().reveal().startswith("-") for _ in range(2000))

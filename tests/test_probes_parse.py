@@ -52,8 +52,7 @@ def test_erl_call_failure_is_reported_as_the_member_error():
     text = "@@node a@h.x\n@@nodes\n" + fixture("erl_call_wrong_cookie.txt") + "\n@exit 1\n"
     node, _, peers, error = parse_probe(text)
     assert node == "a@h.x" and peers is None
-    assert error == ("erl_call: erl_call: failed to connect to node "
-                     "client_svc@client_svc.msvc_default")
+    assert error == "erl_call: failed to connect to node client_svc@client_svc.msvc_default"
 
 
 @pytest.mark.parametrize(("text", "expected"), [

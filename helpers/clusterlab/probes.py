@@ -193,7 +193,8 @@ def parse_probe(text: str, names: Sequence[str] = ()) -> tuple[
             try:
                 peers = parse_node_list(body)
             except ValueError:
-                error = f"erl_call: {body.splitlines()[-1] if body else 'no output'}"
+                last = body.splitlines()[-1] if body else "no output"
+                error = last if last.startswith("erl_call") else f"erl_call: {last}"
     if node and peers is None and error is None:
         error = "erl_call did not run"
     return node, dns, peers, error
