@@ -26,6 +26,9 @@ class FakeLab:
         return [SimpleNamespace(name=f"x-{s}-1", labels={"com.docker.compose.service": s})
                 for s in ("user_svc", "minio")]
 
+    def probe(self):
+        return f"snapshot of {self.project}"
+
     def __getattr__(self, name):  # stop, start, disconnect, connect, down
         return lambda *args: self.calls.append((name, *args))
 
@@ -33,8 +36,9 @@ class FakeLab:
 def controller(fail=False):
     made = []
 
-    def factory(lesson, variant):
+    def factory(lesson, variant, compose_file=None):
         made.append(FakeLab(variant, fail))
+        made[-1].compose_file = compose_file
         return made[-1]
 
     return LabController.for_lesson("01", factory), made
@@ -63,7 +67,7 @@ def test_actions_are_refused_while_starting_and_without_a_lab():
 def test_busy_is_set_during_up_and_cleared_after_a_failure():
     seen: list[bool] = []
 
-    def factory(lesson, variant):
+    def factory(lesson, variant, compose_file=None):
         lab = FakeLab(variant, fail=True, seen=seen)
         lab.seen_ctl = ctl
         return lab
@@ -95,10 +99,21 @@ def test_partition_heal_stop_start_reach_the_lab_once():
 def test_panel_buttons_follow_the_controller():
     ctl, _ = controller()
     box = panel("01", ctl)
-    apply, down = box.children[0].children[1:]
-    stop = box.children[1].children[1]
-    assert not apply.disabled and down.disabled and stop.disabled
-    box.children[0].children[0].value = "fixed"
+    variant, apply, look, down = box.children[0].children
+    stop = box.children[2].children[1]
+    assert not apply.disabled and down.disabled and stop.disabled and look.disabled
+    variant.value = "fixed"
     apply.click()
-    assert not stop.disabled and list(box.children[1].children[0].options) == ["minio",
+    assert not stop.disabled and list(box.children[2].children[0].options) == ["minio",
                                                                                  "user_svc"]
+    assert ctl.snapshot == "snapshot of cl01-fixed", "Apply probes so the panel can redraw"
+
+
+def test_playground_builds_a_compose_file_from_the_choices():
+    from clusterlab import playground
+
+    ctl, made = controller()
+    assert ctl.variants[-1] == "playground"
+    ctl.apply("playground", playground.Options(naming="sname", strategy="once"))
+    written = made[0].compose_file.read_text()
+    assert '"RELEASE_NODE": "app@n1"' in written and '"CLUSTER_STRATEGY": "once"' in written

@@ -1,29 +1,36 @@
-"""A small control panel for workshops: choose a variant, Apply, stop / partition / heal.
+"""A small control panel for workshops: choose a variant or build your own, Apply, then
+stop / partition / heal, and watch the graph and the DNS matrix change.
 
 The logic lives in ``LabController``, a plain class the buttons call, so it is tested
 without a browser; ``panel()`` only wires ipywidgets to it. While a lab is starting
 every action is refused (and the buttons are disabled), so a double click can't start
-two labs.
+two labs. The "playground" variant is a compose file built from the panel's choices
+(``playground.Options``): networks per service, naming scheme, cookies, strategy and a
+late starter.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from . import playground
 from .catalogue import Lesson, get
 from .errors import ClusterLabError
 from .image import quiet
 
-LabFactory = Callable[[Lesson, str], Any]
-"""Makes an unstarted lab for (lesson, variant); ``Lab.create`` by default."""
+PLAYGROUND = "playground"
+LabFactory = Callable[[Lesson, str, "Path | None"], Any]
+"""Makes an unstarted lab for (lesson, variant, compose file or None); ``Lab.create``."""
 
 
-def _default_factory(lesson: Lesson, variant: str) -> Any:
+def _default_factory(lesson: Lesson, variant: str, compose_file: Path | None) -> Any:
     from .lifecycle import Lab
 
-    return Lab.create(lesson, variant, progress=quiet)
+    return Lab.create(lesson, variant, compose_file=compose_file, progress=quiet)
 
 
 @dataclass
@@ -38,6 +45,7 @@ class LabController:
     stopped: set[str] = field(default_factory=set)
     log: list[str] = field(default_factory=list)
     listeners: list[Callable[[LabController], None]] = field(default_factory=list)
+    snapshot: Any = None  # the last probe, drawn by the panel
 
     @classmethod
     def for_lesson(cls, lesson: str, factory: LabFactory = _default_factory) -> LabController:
@@ -45,7 +53,7 @@ class LabController:
 
     @property
     def variants(self) -> list[str]:
-        return sorted(self.lesson.variants)
+        return [*sorted(self.lesson.variants), PLAYGROUND]
 
     @property
     def services(self) -> list[str]:
@@ -72,11 +80,14 @@ class LabController:
             return False
         return True
 
-    def apply(self, variant: str) -> None:
-        """Replace the running lab (if any) by ``variant``'s, and wait until it is ready."""
+    def apply(self, variant: str, options: playground.Options | None = None) -> None:
+        """Replace the running lab (if any) by ``variant``'s, and wait until it is ready.
+
+        ``playground`` builds the compose file from ``options`` instead.
+        """
         if not self._guard(needs_lab=False):
             return
-        if variant not in self.lesson.variants:
+        if variant not in self.variants:
             self._say(f"{self.lesson.id} has no variant {variant!r}")
             return
         self.busy = True
@@ -85,24 +96,35 @@ class LabController:
             if self.lab is not None:
                 self.lab.down()
                 self.lab = None
-            lab = self.factory(self.lesson, variant)
+            compose_file = None
+            if variant == PLAYGROUND:
+                folder = Path(tempfile.mkdtemp(prefix="clusterlab-playground-"))
+                compose_file = playground.write(options or playground.Options(), folder)
+            lab = self.factory(self.lesson, variant, compose_file)
             lab.up()
             self.lab = lab
             self.cut.clear()
             self.stopped.clear()
             self._say(f"{variant} is up as {lab.project}")
-        except ClusterLabError as exc:
+            self.look()
+        except (ClusterLabError, ValueError) as exc:
             self.lab = None
-            self._say(f"{variant} did not start: {exc.message}")
+            self._say(f"{variant} did not start: {getattr(exc, 'message', exc)}")
         finally:
             self.busy = False
             self._say("ready")
+
+    def look(self) -> None:
+        """Probe the running lab; the panel redraws the graph and the DNS matrix from it."""
+        if self.lab is not None:
+            self.snapshot = self.lab.probe()
 
     def _act(self, what: str, service: str, action: Callable[[], Any]) -> None:
         if not self._guard():
             return
         try:
             action()
+            self.look()
         except ClusterLabError as exc:
             self._say(f"{what} {service} failed: {exc.message}")
             return
@@ -135,40 +157,85 @@ class LabController:
             return
         self.lab.down()
         self.lab = None
+        self.snapshot = None
         self.cut.clear()
         self.stopped.clear()
         self._say("lab removed")
 
 
+def _choices(w: Any) -> tuple[Any, Callable[[], playground.Options]]:
+    """The playground's knobs, and a function reading them into ``Options``."""
+    services = playground.Options().services
+    nets = {s: w.Dropdown(options=playground.NETWORKS, description=s,
+                          layout={"width": "11em"}) for s in services}
+    naming = w.Dropdown(options=[(v, k) for k, v in playground.NAMINGS.items()], value="fqdn",
+                        description="names")
+    strategy = w.Dropdown(options=[(v, k) for k, v in playground.STRATEGIES.items()],
+                          value="epmd-retry", description="strategy")
+    cookie = w.Checkbox(value=True, description=f"same cookie ({services[-1]} differs if off)")
+    late = w.Dropdown(options=[("nobody", None), *((s, s) for s in services)],
+                      description="starts late")
+    delay = w.IntSlider(value=3000, min=0, max=10000, step=500, description="delay ms")
+    box = w.VBox([w.HBox(list(nets.values())), naming, strategy, cookie,
+                  w.HBox([late, delay])])
+
+    def read() -> playground.Options:
+        return playground.Options(networks={s: d.value for s, d in nets.items()},
+                                  naming=naming.value, same_cookie=cookie.value,
+                                  strategy=strategy.value, late=late.value,
+                                  delay_ms=delay.value)
+
+    return box, read
+
+
 def panel(lesson: str, controller: LabController | None = None) -> Any:
-    """ipywidgets: variant dropdown, Apply, service dropdown, stop/start/partition/heal/down."""
+    """ipywidgets: variant or playground choices, Apply, faults, and the live pictures."""
     import ipywidgets as w
+    from IPython.display import display
+
+    from .draw import draw_dns_matrix, draw_topology
+    from .topology import to_graph
 
     ctl = controller or LabController.for_lesson(lesson)
     variant = w.Dropdown(options=ctl.variants, description="variant")
+    choices, read = _choices(w)
+    build = w.Accordion(children=[choices], titles=("playground: build your own",))
     service = w.Dropdown(options=[], description="service")
     buttons = {name: w.Button(description=name) for name in
-               ("Apply", "Stop", "Start", "Partition", "Heal", "Down")}
+               ("Apply", "Look", "Stop", "Start", "Partition", "Heal", "Down")}
     out = w.Output(layout={"border": "1px solid #ddd", "max_height": "10em",
                            "overflow": "auto"})
+    pictures = w.Output()
+    drawn: list[Any] = [None]
 
     def refresh(_: LabController) -> None:
         for name, button in buttons.items():
             button.disabled = ctl.busy or (name != "Apply" and not ctl.running)
+        variant.disabled = ctl.busy
         if not ctl.busy and list(service.options) != ctl.services:
             service.options = ctl.services
         out.clear_output()
         with out:
             print("\n".join(ctl.log[-8:]))
+        if ctl.snapshot is not drawn[0]:
+            drawn[0] = ctl.snapshot
+            pictures.clear_output(wait=True)
+            if ctl.snapshot is not None:
+                with pictures:
+                    display(draw_topology(to_graph(ctl.snapshot)), draw_dns_matrix(ctl.snapshot))
 
     ctl.listeners.append(refresh)
-    actions = {"Apply": lambda: ctl.apply(variant.value), "Stop": lambda: ctl.stop(service.value),
-               "Start": lambda: ctl.start(service.value),
-               "Partition": lambda: ctl.partition(service.value),
-               "Heal": lambda: ctl.heal(service.value), "Down": ctl.down}
+    actions = {
+        "Apply": lambda: ctl.apply(variant.value,
+                                   read() if variant.value == PLAYGROUND else None),
+        "Look": lambda: (ctl.look(), refresh(ctl)),
+        "Stop": lambda: ctl.stop(service.value), "Start": lambda: ctl.start(service.value),
+        "Partition": lambda: ctl.partition(service.value),
+        "Heal": lambda: ctl.heal(service.value), "Down": ctl.down,
+    }
     for name, button in buttons.items():
         button.on_click(lambda _, act=actions[name]: act())
     refresh(ctl)
-    return w.VBox([w.HBox([variant, buttons["Apply"], buttons["Down"]]),
+    return w.VBox([w.HBox([variant, buttons["Apply"], buttons["Look"], buttons["Down"]]), build,
                    w.HBox([service, buttons["Stop"], buttons["Start"], buttons["Partition"],
-                           buttons["Heal"]]), out])
+                           buttons["Heal"]]), out, pictures])

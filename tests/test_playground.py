@@ -1,0 +1,59 @@
+"""The playground's compose model: each knob changes exactly the pitfall it names."""
+
+import pytest
+from clusterlab.playground import Options, compose_model
+
+
+def env(model, service):
+    return model["services"][service]["environment"]
+
+
+def test_defaults_are_a_healthy_long_named_mesh():
+    model = compose_model(Options())
+    assert set(model["networks"]) == {"net_a"}
+    for name in ("n1", "n2", "n3"):
+        assert model["services"][name]["hostname"] == f"{name}.lab"
+        assert env(model, name)["RELEASE_NODE"] == f"app@{name}.lab"
+        assert env(model, name)["RELEASE_COOKIE"] == "${ERL_COOKIE}"
+        assert env(model, name)["CLUSTER_TIMEOUT"] == "500"
+    assert env(model, "n1")["CLUSTER_HOSTS"] == "app@n1.lab,app@n2.lab,app@n3.lab"
+
+
+def test_networks_split_services_into_islands():
+    model = compose_model(Options(networks={"n3": "net_b"}))
+    assert set(model["networks"]) == {"net_a", "net_b"}
+    assert list(model["services"]["n3"]["networks"]) == ["net_b"]
+
+
+def test_naming_schemes():
+    short = compose_model(Options(naming="sname"))
+    assert env(short, "n1")["RELEASE_DISTRIBUTION"] == "sname"
+    assert short["services"]["n1"]["hostname"] == "n1"
+    by_ip = compose_model(Options(naming="ip", strategy="dns"))
+    assert env(by_ip, "n1")["NODE_NAME_BY_IP"] == "app"
+    assert "hostname" not in by_ip["services"]["n1"]
+    assert env(by_ip, "n1")["DNS_QUERY"] == "app"
+    assert by_ip["services"]["n2"]["networks"]["net_a"]["aliases"] == ["app"]
+
+
+def test_one_cookie_differs_and_one_service_starts_late():
+    model = compose_model(Options(same_cookie=False, late="n2", delay_ms=3000))
+    assert env(model, "n3")["RELEASE_COOKIE"] == "${ERL_COOKIE}-other"
+    assert env(model, "n1")["RELEASE_COOKIE"] == "${ERL_COOKIE}"
+    assert env(model, "n2")["STARTUP_DELAY_MS"] == "3000"
+    assert "STARTUP_DELAY_MS" not in env(model, "n1")
+
+
+@pytest.mark.parametrize(("strategy", "key", "value"), [
+    ("none", "CLUSTER_STRATEGY", "none"), ("once", "CLUSTER_STRATEGY", "once"),
+    ("epmd", "CLUSTER_STRATEGY", "epmd"), ("dns", "DNS_POLL_MS", "500")])
+def test_strategies(strategy, key, value):
+    model = compose_model(Options(strategy=strategy))
+    assert env(model, "n1")[key] == value
+    if strategy == "epmd":
+        assert "CLUSTER_TIMEOUT" not in env(model, "n1")
+
+
+def test_unknown_choices_are_refused():
+    with pytest.raises(ValueError):
+        compose_model(Options(networks={"n1": "nope"}))
