@@ -207,3 +207,145 @@ def test_every_exercise_folder_is_complete_and_its_hints_do_not_paste_the_soluti
         {ln.strip() for ln in ex.compose_file.read_text().splitlines()}
     for hint in ex.hints.texts:
         assert not any(line and line in hint for line in solution_lines if len(line) > 12), hint
+
+
+# -- the [fault] step (lesson 05) -----------------------------------------------------------
+
+TRIO = ["client_svc", "user_svc", "job_svc"]
+FAULTY = parse_expected(tomllib.loads("""
+services = ["client_svc", "user_svc", "job_svc"]
+settle_seconds = 8
+[[cluster]]
+services = ["client_svc", "user_svc", "job_svc"]
+[[cookie]]
+services = ["client_svc", "user_svc", "job_svc"]
+[fault]
+partition = "job_svc"
+notice_seconds = 12
+"""))
+
+
+def trio(peers: dict[str, list[str]], probed=TRIO):
+    return snapshot(*(member(s, ["p_msvc"], node=NODES[s],
+                             peers=tuple(NODES[p] for p in peers.get(s, [])))
+                      for s in probed))
+
+
+def test_fault_table_is_parsed_and_names_its_witnesses():
+    assert FAULTY.fault == checks.Partition("job_svc", 12.0)
+    assert FAULTY.witnesses == ["client_svc", "user_svc"]
+    assert FAULTY.fault.label == "the other nodes notice when job_svc is cut off the network"
+    assert parse_expected({"services": TRIO, "cluster": [{"services": TRIO}],
+                           "fault": {"partition": "user_svc"}}).fault.notice_seconds == 20.0
+    assert EXPECTED.fault is None and EXPECTED.witnesses == []
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    ({"partition": "job_svc", "heal": True}, "unknown key(s) in [fault]: heal"),
+    ({"notice_seconds": 5}, "[fault] needs `partition"),
+    ("job_svc", "`fault` must be a table"),
+    ({"partition": "minio"}, "[fault] partitions minio, which no [[cluster]] criterion names"),
+])
+def test_fault_table_errors_are_ours(fault, message):
+    with pytest.raises(ExerciseError) as error:
+        parse_expected({"services": [*TRIO, "minio"], "cluster": [{"services": TRIO}],
+                        "fault": fault})
+    assert message in error.value.message
+
+
+def test_a_partition_is_noticed_once_no_witness_lists_the_cut_off_node():
+    node = NODES["job_svc"]
+    meshed = trio(MESH, probed=["client_svc", "user_svc"])  # job_svc is not probed when cut
+    assert checks.still_listing(FAULTY, meshed, node) == ["client_svc", "user_svc"]
+    half = trio({"client_svc": ["user_svc"], "user_svc": ["client_svc", "job_svc"]},
+                probed=["client_svc", "user_svc"])
+    assert checks.still_listing(FAULTY, half, node) == ["user_svc"]
+    noticed = trio({"client_svc": ["user_svc"], "user_svc": ["client_svc"]},
+                   probed=["client_svc", "user_svc"])
+    assert checks.still_listing(FAULTY, noticed, node) == []
+    assert checks.still_listing(EXPECTED, meshed, node) == []  # no fault, nothing to notice
+
+
+def test_fault_step_results_say_what_happened_without_the_fix():
+    assert checks.fault_result(FAULTY, ran=True).passed
+    slow = checks.fault_result(FAULTY, ran=True, still=["client_svc", "user_svc"], seconds=12.3)
+    assert slow.problems == ("client_svc and user_svc still listed job_svc 12 s after it was "
+                             "cut off, so the partition was never noticed",)
+    skipped = checks.fault_result(FAULTY, ran=False)
+    assert skipped.problems == ("job_svc was not cut off: the criteria must hold before the "
+                                "fault step",)
+
+
+class FakeLab:
+    """Just enough of ``Lab`` for ``run_check``: every engine call is recorded, not made."""
+
+    project = "cl05-fake"
+
+    def __init__(self):
+        self.calls = []
+
+    def up(self, timeout):
+        self.calls.append("up")
+
+    def down(self):
+        self.calls.append("down")
+
+
+@pytest.mark.parametrize("healed", [True, False])
+def test_run_check_partitions_only_a_passing_stack_then_judges_after_the_heal(
+        monkeypatch, healed):
+    from clusterlab import lifecycle
+
+    lab = FakeLab()
+    split = {"client_svc": ["user_svc"], "user_svc": ["client_svc"]}
+    observations = [Observation(trio(MESH), cookies=dict.fromkeys(TRIO, "abc")),
+                    Observation(trio(MESH if healed else split),
+                                cookies=dict.fromkeys(TRIO, "abc"))]
+
+    def step(lab_, expected, before, progress):
+        lab_.calls.append(f"partition {expected.fault.service}")
+        return checks.fault_result(expected, ran=True)
+
+    monkeypatch.setattr(lifecycle.Lab, "create", classmethod(lambda *a, **k: lab))
+    monkeypatch.setattr(checks, "observe", lambda lab_, expected: observations.pop(0))
+    monkeypatch.setattr(checks, "partition_and_heal", step)
+    ex = checks.exercise("05")
+    ex = checks.Exercise(ex.lesson, ex.path, FAULTY, ex.hints)
+    report = checks.run_check(ex, ex.solution_file)
+    assert lab.calls == ["up", "partition job_svc", "down"]
+    assert report.passed is healed
+    after = "(after job_svc's network came back)"
+    mesh = f"client_svc, user_svc and job_svc form a full mesh {after}"
+    cookie = f"✓ client_svc, user_svc and job_svc share one cookie {after}"
+    assert str(report).splitlines()[1:] == [
+        "✓ the other nodes notice when job_svc is cut off the network",
+        f"✓ {mesh}", cookie, "PASSED: every criterion holds.",
+    ] if healed else [
+        "✓ the other nodes notice when job_svc is cut off the network",
+        f"✗ {mesh}",
+        "    - client_svc does not see job_svc",
+        "    - user_svc does not see job_svc",
+        "    - job_svc sees no nodes",
+        "    - the nodes form 2 separate clusters: client_svc, user_svc | job_svc",
+        cookie, "NOT YET: 2 of 3 criteria hold.",
+    ]
+
+
+def test_run_check_skips_the_fault_step_when_the_stack_fails_before_it(monkeypatch):
+    from clusterlab import lifecycle
+
+    lab = FakeLab()
+    alone = Observation(trio({}), cookies=dict.fromkeys(TRIO, "abc"))
+    monkeypatch.setattr(lifecycle.Lab, "create", classmethod(lambda *a, **k: lab))
+    monkeypatch.setattr(checks, "observe", lambda lab_, expected: alone)
+    monkeypatch.setattr(checks, "partition_and_heal", lambda *a: pytest.fail("partitioned"))
+    ex = checks.exercise("05")
+    report = checks.run_check(ex, ex.solution_file)
+    assert lab.calls == ["up", "down"] and not report.passed
+    assert [r.title for r in report.results] == [
+        "client_svc, user_svc and job_svc form a full mesh (before job_svc is cut off)",
+        "client_svc, user_svc and job_svc share one cookie (before job_svc is cut off)",
+        "the other nodes notice when job_svc is cut off the network",
+    ]
+    assert report.problems[-1] == ("job_svc was not cut off: the criteria must hold before "
+                                   "the fault step")

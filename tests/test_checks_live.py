@@ -112,3 +112,71 @@ def test_slow_starter_exercise_fails_with_every_node_alone():
     report = run(None, file=ex.compose_file, ex=ex)
     assert report.problems == ["n1 sees no nodes", "n2 sees no nodes", "n3 sees no nodes",
                                "the nodes form 3 separate clusters: n1 | n2 | n3"], str(report)
+
+
+# -- lessons 04 and 05: the untouched file, plausible wrong fixes, and fixes that pass ---------
+# Each row: (lesson, text edits to the learner's file, the exact problems; [] = passes).
+# The wrong fixes were picked because they really fail, measured. Not used: a host list
+# that leaves one node out meshes (the left-out node still dials the others, and
+# distribution is transitive); naming only *some* nodes by IP is a race (measured both
+# a full mesh and job_svc left out), so no verdict on it would be stable.
+
+DNS_STRATEGY = "  CLUSTER_STRATEGY: dns\n  DNS_QUERY: beam\n  DNS_BASENAME: msvc\n"
+
+
+def host_list(names: list[str]) -> str:
+    return ('  CLUSTER_STRATEGY: epmd\n  CLUSTER_TIMEOUT: "500"\n  CLUSTER_HOSTS: '
+            + ",".join(names) + "\n")
+
+
+EMPTY_04 = ["client_svc sees no nodes", "user_svc sees no nodes", "job_svc sees no nodes",
+            "the nodes form 3 separate clusters: client_svc | job_svc | user_svc"]
+SPLIT_05 = ["client_svc does not see job_svc", "user_svc does not see job_svc",
+            "job_svc sees no nodes",
+            "the nodes form 2 separate clusters: client_svc, user_svc | job_svc"]
+COOKIE_04 = "  RELEASE_COOKIE: ${ERL_COOKIE:?set by the lab}\n"
+NODE_05 = "  networks: [msvc_default]\n\nx-cluster"
+USER_05 = "      RELEASE_NODE: user_svc@user_svc.msvc_default\n"
+
+FQDN_NODES = [f"msvc@{s}.msvc_default" for s in ("client_svc", "user_svc", "job_svc")]
+SERVICE_NAMED = [f"{s}@{s}.msvc_default" for s in ("client_svc", "user_svc", "job_svc")]
+RESTART = "  networks: [msvc_default]\n  restart: unless-stopped\n\nx-cluster"
+
+CASES = [
+    # DNS polling dials msvc@IP, but the nodes are named by FQDN.
+    pytest.param("04", [], EMPTY_04, id="04-untouched"),
+    # Lesson 4's fix B: keep the FQDN names and list them.
+    pytest.param("04", [(DNS_STRATEGY, host_list(FQDN_NODES))], [], id="04-host-list-passes"),
+    # Named by IP, but with the lesson's basename `app`, not the `msvc` the poll dials.
+    pytest.param("04", [(COOKIE_04, COOKIE_04 + "  NODE_NAME_BY_IP: app\n")], EMPTY_04,
+                 id="04-wrong-basename"),
+    # A host list that names the nodes after their services, not as they are named.
+    pytest.param("04", [(DNS_STRATEGY, host_list(SERVICE_NAMED))], EMPTY_04,
+                 id="04-hosts-by-service-name"),
+    # Connect once: job_svc stays out after the network heals.
+    pytest.param("05", [], SPLIT_05, id="05-untouched"),
+    # A restart policy: the container never stops, so it is never restarted.
+    pytest.param("05", [(NODE_05, RESTART)], SPLIT_05, id="05-restart-policy"),
+    # A shorter ticktime notices the partition sooner, but noticing is not healing.
+    pytest.param("05", [("net_ticktime 4", "net_ticktime 2")], SPLIT_05,
+                 id="05-shorter-ticktime"),
+    # Retrying on user_svc alone heals: it redials job_svc, the rest is transitive.
+    pytest.param("05", [(USER_05, USER_05 + '      CLUSTER_TIMEOUT: "1000"\n')], [],
+                 id="05-timeout-on-one-node"),
+]
+
+
+@pytest.mark.parametrize(("lesson", "edits", "problems"), CASES)
+def test_learner_files_get_the_right_verdict(tmp_path, lesson, edits, problems):
+    ex = checks.exercise(lesson)
+    report = run(tmp_path, edits, ex=ex) if edits else run(None, file=ex.compose_file, ex=ex)
+    assert not report.static and report.start_error is None, str(report)
+    assert report.problems == problems, str(report)
+    assert report.passed == (not problems)
+    text = str(report)
+    if ex.expected.fault:  # the partition was made and noticed; the verdict is after the heal
+        assert "✓ the other nodes notice when job_svc is cut off the network" in text, text
+        assert "form a full mesh (after job_svc's network came back)" in text, text
+    # The verdict says what is wrong, never which key to write.
+    for key in ("NODE_NAME_BY_IP", "CLUSTER_HOSTS", "CLUSTER_TIMEOUT", "CLUSTER_STRATEGY"):
+        assert key not in text

@@ -5,7 +5,8 @@ An exercise is a folder ``labs/NN-slug/exercise/`` holding data only:
 - ``compose.yaml``: the broken stack the learner edits;
 - ``expected.toml``: the intended topology as criteria (who must resolve which names,
   which BEAM services must form one cluster or a full mesh, who shares a cookie, which
-  HTTP calls must succeed);
+  HTTP calls must succeed), and optionally a fault step (``[fault] partition = "svc"``:
+  the criteria must hold again after that service was cut off and plugged back in);
 - ``hints.toml``: a ladder of hints, revealed one at a time;
 - ``solution/compose.yaml``: one correct answer (CI checks it passes; never printed).
 
@@ -32,7 +33,7 @@ from .catalogue import Lesson, get, labs_dir
 from .errors import ClusterLabError, ComposeFileError, UnknownLesson
 from .image import Progress, say
 from .nodenames import refused_names
-from .probes import COOKIE_FILE, Snapshot, rpc
+from .probes import COOKIE_FILE, Snapshot, probe, rpc
 from .topology import clusters, to_graph
 
 SOLUTION_ENV = "CLUSTERLAB_EXERCISE"
@@ -98,6 +99,24 @@ Criterion = Resolve | Cluster | SharedCookie | Http
 
 
 @dataclass(frozen=True)
+class Partition:
+    """A fault step: cut ``service`` off every network until the other nodes of its
+    cluster notice (within ``notice_seconds``), plug it back in, then judge every
+    criterion again, allowing ``settle_seconds`` for the cluster to heal."""
+
+    service: str
+    notice_seconds: float = 20.0
+
+    @property
+    def label(self) -> str:
+        return f"the other nodes notice when {self.service} is cut off the network"
+
+    @property
+    def after(self) -> str:
+        return f"after {self.service}'s network came back"
+
+
+@dataclass(frozen=True)
 class Expected:
     """The intended topology of one exercise, read from ``expected.toml``."""
 
@@ -105,6 +124,7 @@ class Expected:
     criteria: tuple[Criterion, ...]
     settle_seconds: float = 4.0
     task: str = ""
+    fault: Partition | None = None
 
     @property
     def names(self) -> list[str]:
@@ -123,10 +143,23 @@ class Expected:
                 seen.update(dict.fromkeys(criterion.services))
         return list(seen)
 
+    @property
+    def witnesses(self) -> list[str]:
+        """The services that must notice the fault: the partitioned one's cluster peers."""
+        if self.fault is None:
+            return []
+        seen: dict[str, None] = {}
+        for criterion in self.criteria:
+            if isinstance(criterion, Cluster) and self.fault.service in criterion.services:
+                seen.update(dict.fromkeys(s for s in criterion.services
+                                          if s != self.fault.service))
+        return list(seen)
+
 
 def parse_expected(data: Mapping[str, Any]) -> Expected:
     """``expected.toml`` (already parsed) → ``Expected``; ``ExerciseError`` on a bad key."""
-    known = {"services", "resolve", "cluster", "cookie", "http", "settle_seconds", "task"}
+    known = {"services", "resolve", "cluster", "cookie", "http", "settle_seconds", "task",
+             "fault"}
     if unknown := sorted(set(data) - known):
         raise ExerciseError(f"expected.toml: unknown key(s) {', '.join(unknown)}.")
     criteria: list[Criterion] = []
@@ -146,8 +179,26 @@ def parse_expected(data: Mapping[str, Any]) -> Expected:
     if missing := sorted(mentioned - set(services)):
         raise ExerciseError(f"expected.toml: criteria name services not in `services`: "
                             f"{', '.join(missing)}.")
+    fault = _parse_fault(data.get("fault"), criteria)
     return Expected(services, tuple(criteria), float(data.get("settle_seconds", 4.0)),
-                    str(data.get("task", "")).strip())
+                    str(data.get("task", "")).strip(), fault)
+
+
+def _parse_fault(table: Any, criteria: Sequence[Criterion]) -> Partition | None:
+    """``[fault] partition = "svc"`` (and optionally ``notice_seconds``) → ``Partition``."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise ExerciseError("expected.toml: `fault` must be a table: [fault] partition = \"svc\".")
+    if unknown := sorted(set(table) - {"partition", "notice_seconds"}):
+        raise ExerciseError(f"expected.toml: unknown key(s) in [fault]: {', '.join(unknown)}.")
+    if not isinstance(table.get("partition"), str):
+        raise ExerciseError("expected.toml: [fault] needs `partition = \"<service>\"`.")
+    fault = Partition(table["partition"], float(table.get("notice_seconds", 20.0)))
+    if not any(isinstance(c, Cluster) and fault.service in c.services for c in criteria):
+        raise ExerciseError(f"expected.toml: [fault] partitions {fault.service}, which no "
+                            "[[cluster]] criterion names.")
+    return fault
 
 
 # -- what a run showed ------------------------------------------------------------------------
@@ -185,6 +236,11 @@ class Result:
     criterion: str
     passed: bool
     problems: tuple[str, ...] = ()
+    when: str = ""  # e.g. "after job_svc's network came back": the stage it was judged at
+
+    @property
+    def title(self) -> str:
+        return f"{self.criterion} ({self.when})" if self.when else self.criterion
 
 
 def _running(snapshot: Snapshot) -> dict[str, Any]:
@@ -267,13 +323,39 @@ def _http(c: Http, obs: Observation) -> list[str]:
 _JUDGES = {Resolve: _resolve, Cluster: _cluster, SharedCookie: _cookie, Http: _http}
 
 
-def evaluate(expected: Expected, observation: Observation) -> list[Result]:
+def evaluate(expected: Expected, observation: Observation, when: str = "") -> list[Result]:
     """Pass/fail per criterion, with one plain sentence per problem found."""
     results = []
     for criterion in expected.criteria:
         problems = _JUDGES[type(criterion)](criterion, observation)
-        results.append(Result(criterion.label, not problems, tuple(problems)))
+        results.append(Result(criterion.label, not problems, tuple(problems), when))
     return results
+
+
+def still_listing(expected: Expected, snapshot: Snapshot, node: str | None) -> list[str]:
+    """The witnesses that still list the partitioned service (by service or node name)
+    in ``Node.list()``: empty once the partition has been noticed everywhere."""
+    if expected.fault is None:
+        return []
+    members = _running(snapshot)
+    gone = {expected.fault.service, node} - {None}
+    return [w for w in expected.witnesses if w in members
+            and gone & (snapshot.peers(w) | set(members[w].peers or ()))]
+
+
+def fault_result(expected: Expected, *, ran: bool, still: Sequence[str] = (),
+                 seconds: float = 0.0) -> Result:
+    """The fault step as a criterion: it passes when the others noticed the partition."""
+    fault = expected.fault
+    assert fault is not None
+    if not ran:
+        return Result(fault.label, False, (f"{fault.service} was not cut off: the criteria "
+                                           "must hold before the fault step",))
+    if still:
+        return Result(fault.label, False, (
+            f"{_words(still)} still listed {fault.service} {seconds:.0f} s after it was cut "
+            "off, so the partition was never noticed",))
+    return Result(fault.label, True)
 
 
 # -- before anything starts ------------------------------------------------------------------
@@ -332,11 +414,12 @@ class CheckReport:
             lines.append("✗ the stack did not come up:")
             lines += [f"    {line}" for line in self.start_error.splitlines()]
         for result in self.results:
-            lines.append(f"{'✓' if result.passed else '✗'} {result.criterion}")
+            lines.append(f"{'✓' if result.passed else '✗'} {result.title}")
             lines += [f"    - {p}" for p in result.problems]
         passed = sum(r.passed for r in self.results)
+        total = len(self.results) or len(self.expected.criteria)
         verdict = "PASSED: every criterion holds." if self.passed else \
-            f"NOT YET: {passed} of {len(self.expected.criteria)} criteria hold."
+            f"NOT YET: {passed} of {total} criteria hold."
         lines.append(verdict)
         return "\n".join(lines)
 
@@ -506,9 +589,41 @@ def observe(lab: Any, expected: Expected) -> Observation:
             return observation
 
 
+def partition_and_heal(lab: Any, expected: Expected, before: Snapshot,
+                       progress: Progress = say) -> Result:
+    """The ``[fault]`` step: cut the service off every network it is on, probe until no
+    witness lists it any more (or ``notice_seconds`` pass), then plug it back in."""
+    fault = expected.fault
+    assert fault is not None
+    member = _running(before).get(fault.service)
+    node = member.node if member else None
+    networks = list(lab.container(fault.service).attrs["NetworkSettings"]["Networks"])
+    # Only the witnesses are probed: asking the cut-off node itself takes seconds.
+    witnesses = [c for c in lab.containers()
+                 if c.labels.get("com.docker.compose.service") in expected.witnesses]
+    progress(f"cutting {fault.service} off the network …")
+    cut_at = time.monotonic()
+    for network in networks:
+        lab.disconnect(fault.service, network)
+    try:
+        while still := still_listing(expected, probe(witnesses, expected.witnesses), node):
+            if time.monotonic() - cut_at >= fault.notice_seconds:
+                break
+    finally:
+        for network in networks:
+            lab.connect(fault.service, network)
+    seconds = time.monotonic() - cut_at
+    progress(f"{fault.service} plugged back in after {seconds:.1f} s")
+    return fault_result(expected, ran=True, still=still, seconds=seconds)
+
+
 def run_check(ex: Exercise, file: Path, *, progress: Progress = say,
               timeout: float = 45) -> CheckReport:
-    """Static checks, then up → observe → evaluate → down. The lab is always removed."""
+    """Static checks, then up → observe → evaluate → down. The lab is always removed.
+
+    With a ``[fault]`` step: observe, and only if every criterion holds, partition and
+    heal, then observe and judge again; the report holds the fault step and the verdict
+    after the heal (or the verdict before it, if the stack failed already)."""
     from .lifecycle import Lab
 
     started = time.monotonic()
@@ -524,9 +639,18 @@ def run_check(ex: Exercise, file: Path, *, progress: Progress = say,
             return CheckReport(file, ex.expected, start_error=exc.message,
                                seconds=time.monotonic() - started, project=lab.project)
         observation = observe(lab, ex.expected)
+        results = evaluate(ex.expected, observation)
+        if (fault := ex.expected.fault) is not None:
+            if all(r.passed for r in results):
+                step = partition_and_heal(lab, ex.expected, observation.snapshot, progress)
+                observation = observe(lab, ex.expected)
+                results = [step, *evaluate(ex.expected, observation, fault.after)]
+            else:
+                results = [*evaluate(ex.expected, observation, f"before {fault.service} is "
+                                     "cut off"), fault_result(ex.expected, ran=False)]
     finally:
         lab.down()
-    return CheckReport(file, ex.expected, results=tuple(evaluate(ex.expected, observation)),
+    return CheckReport(file, ex.expected, results=tuple(results),
                        snapshot=observation.snapshot, seconds=time.monotonic() - started,
                        project=lab.project)
 
