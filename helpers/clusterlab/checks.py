@@ -25,12 +25,13 @@ import time
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from . import compose
 from .catalogue import Lesson, get, labs_dir
-from .errors import ClusterLabError, ComposeFileError, UnknownLesson
+from .errors import ClusterLabError, ComposeFileError, ConvergenceTimeout, UnknownLesson
 from .image import Progress, say
 from .nodenames import refused_names
 from .probes import COOKIE_FILE, Snapshot, probe, rpc
@@ -602,18 +603,33 @@ def partition_and_heal(lab: Any, expected: Expected, before: Snapshot,
     witnesses = [c for c in lab.containers()
                  if c.labels.get("com.docker.compose.service") in expected.witnesses]
     progress(f"cutting {fault.service} off the network …")
-    cut_at = time.monotonic()
+    cut_at, cut_wall = time.monotonic(), datetime.now(UTC)
     for network in networks:
         lab.disconnect(fault.service, network)
+    unnoticed = False
     try:
         while still := still_listing(expected, probe(witnesses, expected.witnesses), node):
             if time.monotonic() - cut_at >= fault.notice_seconds:
                 break
+        if not still:
+            # The cut-off side notices on its own tick timer, perhaps later: heal before
+            # that and `global` may reconnect it by accident, hiding the learner's bug.
+            peers = [m.node for m in before.members if m.service in expected.witnesses
+                     and m.node]
+            left = max(1.0, fault.notice_seconds - (time.monotonic() - cut_at))
+            try:
+                lab.wait_nodedown(fault.service, peers, since=cut_wall, timeout=left)
+            except ConvergenceTimeout:
+                unnoticed = True
     finally:
         for network in networks:
             lab.connect(fault.service, network)
     seconds = time.monotonic() - cut_at
     progress(f"{fault.service} plugged back in after {seconds:.1f} s")
+    if unnoticed:
+        return Result(fault.label, False, (
+            f"{fault.service} still listed its peers {seconds:.0f} s after it was cut off, "
+            "so it never noticed the partition",))
     return fault_result(expected, ran=True, still=still, seconds=seconds)
 
 

@@ -323,10 +323,26 @@ class Lab:
         return dist.parse_connect(rpc(self.container(service), "net_kernel", "connect_node",
                                       dist.connect_args(node)))
 
-    def wait_for_log(self, service: str, text: str, timeout: float = 5) -> str:
-        """The first log line of ``service`` containing ``text``, waiting for it to appear."""
+    def wait_for_log(self, service: str, text: str, timeout: float = 5,
+                     since: datetime | None = None) -> str:
+        """The first log line of ``service`` containing ``text`` (logged from ``since`` on,
+        if given), waiting for it to appear."""
+        what = f"a log line of {service} containing {text!r}"
+        if since is not None:
+            return wait_until(lambda: next((line.text for line in self.log_lines(
+                service, text, since=since)), None), timeout, interval=0.1, what=what)
         return wait_until(lambda: dist.find_line(self.logs(service, tail=500), text), timeout,
-                          interval=0.1, what=f"a log line of {service} containing {text!r}")
+                          interval=0.1, what=what)
+
+    def wait_nodedown(self, service: str, peers: Sequence[str], since: datetime,
+                      timeout: float = 20) -> None:
+        """Wait until ``service`` itself has seen each peer node go down (since ``since``).
+
+        Each side of a partition notices on its own tick timer. Heal before the cut-off
+        side has noticed, and ``global``'s traffic may silently reconnect it.
+        """
+        for peer in peers:
+            self.wait_for_log(service, f"[clusterlab] nodedown :\"{peer}\"", timeout, since)
 
     # -- fault injection ------------------------------------------------------------------
 

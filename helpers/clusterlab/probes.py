@@ -25,16 +25,18 @@ COOKIE_FILE = "/tmp/clusterlab/cookie"
 
 # Runs inside the container. One nslookup process answers every name (a process per
 # name costs more than the lookups), concurrently with erl_call; "@@" marks sections.
+# `timeout` bounds both, so a container cut off the network can't stall a probe.
 # The cookie never leaves the container: it is read from the file the app writes,
 # unless the caller passes CL_COOKIE (the doctor does, for foreign images).
 _SCRIPT = r"""
 d=$(mktemp -d)
-for n in "$@"; do printf '%s\n' "$n"; done | nslookup -timeout=2 -retry=1 >"$d/dns" 2>&1 &
+for n in "$@"; do printf '%s\n' "$n"; done \
+  | timeout 10 nslookup -timeout=2 -retry=1 >"$d/dns" 2>&1 &
 node="${CL_NODE:-$(cat NODE_FILE 2>/dev/null)}"
 cookie="${CL_COOKIE:-$(cat COOKIE_FILE 2>/dev/null)}"
 if [ -n "$node" ] && [ "$node" != nonode@nohost ]; then
   case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac
-  ( erl_call $flag "$node" -c "$cookie" -a 'erlang nodes' >"$d/nodes" 2>&1
+  ( timeout 8 erl_call $flag "$node" -c "$cookie" -a 'erlang nodes' >"$d/nodes" 2>&1
     printf '\n@exit %s\n' $? >>"$d/nodes" ) &
 fi
 wait

@@ -27,7 +27,7 @@ defmodule ClusterLab.Application do
 
     strategy = Env.get("CLUSTER_STRATEGY", "none")
     Logger.info("[clusterlab] node #{node()} starting, CLUSTER_STRATEGY=#{strategy}")
-    children = strategy(strategy) ++ http_children()
+    children = monitor() ++ strategy(strategy) ++ http_children()
 
     with {:ok, pid} <-
            Supervisor.start_link(children, strategy: :one_for_one, name: ClusterLab.Supervisor) do
@@ -49,6 +49,8 @@ defmodule ClusterLab.Application do
       File.write!(cookie, Atom.to_string(Node.get_cookie()))
     end
   end
+
+  defp monitor, do: if(Node.alive?(), do: [ClusterLab.NodeMonitor], else: [])
 
   defp strategy("none"), do: []
   defp strategy("once"), do: [{Strategy.Once, hosts: Env.nodes("CLUSTER_HOSTS")}]
