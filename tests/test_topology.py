@@ -50,3 +50,13 @@ def test_snapshot_helpers_agree_with_the_graph():
     assert snap.peers("a") == {"b", "c"}
     assert snap.is_full_mesh()
     assert not snap.resolves("a", "minio") and snap.resolves("minio", "minio")
+
+
+def test_snapshot_mesh_counts_replicas_one_by_one():
+    alone = snapshot(member("app", ["n"], node="app@10.0.0.2", peers=(), container="p-app-1"),
+                     member("app", ["n"], node="app@10.0.0.3", peers=(), container="p-app-2"))
+    assert not alone.is_full_mesh(), "two replicas that see nobody are not a mesh"
+    meshed = snapshot(
+        member("app", ["n"], node="app@10.0.0.2", peers=("app@10.0.0.3",), container="p-app-1"),
+        member("app", ["n"], node="app@10.0.0.3", peers=("app@10.0.0.2",), container="p-app-2"))
+    assert meshed.is_full_mesh()

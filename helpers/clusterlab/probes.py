@@ -119,8 +119,10 @@ class Snapshot:
         return list(seen)
 
     def is_full_mesh(self) -> bool:
-        nodes = {m.service for m in self.nodes}
-        return bool(nodes) and all(self.peers(s) >= nodes - {s} for s in nodes)
+        """Every node lists every other node (by node name, so replicas count one by one)."""
+        nodes = {m.node for m in self.nodes}
+        return len(nodes) > 1 and all(set(m.peers or ()) >= nodes - {m.node}
+                                      for m in self.nodes)
 
 
 # -- build ------------------------------------------------------------------------------
