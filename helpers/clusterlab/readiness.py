@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .errors import ConvergenceTimeout, LabStartError
+from .probes import wait_until
 
 READY_LINE = b"[clusterlab] ready"
 IMAGE_LABEL = "io.clusterlab.image"
@@ -54,16 +55,16 @@ def _await_log_line(container: Any, deadline: float, since: float | None) -> Non
 
 
 def _await_state(container: Any, deadline: float) -> None:
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         container.reload()
         state = container.attrs["State"]
         if state["Status"] == "exited":
             raise _failed(container)
         health = state.get("Health", {}).get("Status")
-        if state["Status"] == "running" and health in (None, "healthy"):
-            return
-        time.sleep(0.1)
-    raise ConvergenceTimeout(f"{container.name} was not running and healthy in time.")
+        return state["Status"] == "running" and health in (None, "healthy")
+
+    wait_until(ready, max(0.0, deadline - time.monotonic()),
+               what=f"{container.name} running and healthy")
 
 
 def wait_ready(containers: Iterable[Any], timeout: float = 60, since: float | None = None) -> None:
