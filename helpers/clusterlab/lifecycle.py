@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import compose, dist, engine
+from . import commands, compose, dist, engine
 from .catalogue import Lesson, get
 from .errors import (
     ClusterLabError,
@@ -39,7 +39,7 @@ from .image import Progress, ensure_image, say
 from .logs import LogLine, parse_docker_logs, select
 from .nodenames import refused_names
 from .probes import Snapshot, probe, rpc, wait_until
-from .readiness import wait_ready
+from .readiness import IMAGE_LABEL, READY_LINE, wait_ready
 
 EPMD_PORT = 4369
 OWNER = "io.clusterlab.owner"
@@ -114,6 +114,7 @@ class Lab:
     detached: bool = False
     progress: Progress = say
     _cut: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+    _history: commands.CommandLog = field(default_factory=commands.CommandLog, repr=False)
 
     @classmethod
     def create(cls, lesson: str | Lesson, variant: str = "fixed", *,
@@ -180,7 +181,9 @@ class Lab:
         try:
             self.compose("up", "-d", "--remove-orphans", timeout=timeout + 30)
             if wait:
-                wait_ready(self.containers(), timeout)
+                started_containers = self.containers()
+                self._record_wait(started_containers)
+                wait_ready(started_containers, timeout)
         except CommandFailed as exc:
             error = self._start_error(exc)
             self.down()
@@ -199,6 +202,9 @@ class Lab:
         """``docker compose`` on this lab's project; the cookie is scrubbed from errors."""
         files = ["-f", str(self.run_dir / "compose.json")] \
             if (self.run_dir / "compose.json").exists() else []
+        self._record(commands.compose_command(compose.find_compose().argv,
+                                              ["-p", self.project, *files, *args],
+                                              env=getattr(self, "_env", None)))
         try:
             return compose.run(["-p", self.project, *files, *args],
                                env=getattr(self, "_env", None), timeout=timeout).stdout
@@ -237,8 +243,10 @@ class Lab:
                 # No -f: Compose v2 finds the project by its labels, so this works from any
                 # process, without the cookie. cwd has no compose file to pick up by mistake.
                 _run_root().mkdir(parents=True, exist_ok=True)
-                compose.run(["-p", self.project, "down", "--volumes", "--remove-orphans",
-                             "--timeout", "2"], cwd=_run_root())
+                args = ["-p", self.project, "down", "--volumes", "--remove-orphans",
+                        "--timeout", "2"]
+                self._record(commands.compose_command(compose.find_compose().argv, args))
+                compose.run(args, cwd=_run_root())
         finally:
             remove_project(self.project)
             _live_labs.discard(self)
@@ -266,7 +274,9 @@ class Lab:
         raise LabNotFound(f"Lab {self.project} has no service or container {service!r}.")
 
     def logs(self, service: str, tail: int = 50) -> str:
-        return self.container(service).logs(tail=tail).decode(errors="replace")
+        container = self.container(service)
+        self._record(commands.docker("logs", "--tail", str(tail), container.name))
+        return container.logs(tail=tail).decode(errors="replace")
 
     def log_lines(self, service: str, *needles: str,
                   since: datetime | None = None) -> list[LogLine]:
@@ -275,12 +285,39 @@ class Lab:
         ``since`` (an aware datetime, e.g. ``datetime.now(UTC)`` before a fault) keeps
         only what was logged from then on, so ``line.seconds_after(since)`` times it.
         """
-        raw = self.container(service).logs(timestamps=True).decode(errors="replace")
+        container = self.container(service)
+        self._record(commands.docker("logs", "--timestamps", container.name))
+        raw = container.logs(timestamps=True).decode(errors="replace")
         return select(parse_docker_logs(raw), *needles, since=since)
 
     def probe(self, names: Sequence[str] = ()) -> Snapshot:
         """DNS answers for ``names`` (default: every service) and every node's ``Node.list()``."""
-        return probe(self.containers(), names, title=self.title)
+        snapshot = probe(self.containers(), names, title=self.title)
+        self._record(commands.probe_commands(snapshot))
+        return snapshot
+
+    # -- the commands behind the helpers ------------------------------------------------
+
+    def commands(self, last: int | None = None) -> list[str]:
+        """Every step this lab took, as a command line to paste into a terminal.
+
+        The helpers use the Docker SDK and one batched script per container; these are
+        the plain ``docker …`` equivalents (a step repeated back to back is listed once),
+        so the diagnosis can be repeated on any project. The cookie is never in them:
+        it is read inside the container, or drawn anew for ``compose up``.
+        """
+        return self._history.lines(last)
+
+    def _record(self, lines: str | Sequence[str]) -> None:
+        self._history.add(lines)
+
+    def _record_wait(self, containers: Sequence[Any]) -> None:
+        ready = READY_LINE.decode()
+        self._record([
+            f"docker logs --follow {c.name} 2>&1 | grep -m1 -F {commands.shlex.quote(ready)}"
+            if c.labels.get(IMAGE_LABEL) == "app"
+            else commands.docker("inspect", "--format", "{{.State.Status}}", c.name)
+            for c in containers])
 
     def timeline(self, until: Callable[[Snapshot], bool], timeout: float = 15,
                  names: Sequence[str] = ()) -> list[Snapshot]:
@@ -315,12 +352,16 @@ class Lab:
 
     def http_get(self, service: str, url: str) -> str:
         """What an HTTP client inside ``service`` gets for ``url`` (OTP's ``:httpc``)."""
-        return rpc(self.container(service), "Elixir.ClusterLab.Http", "get",
-                   f'["{url}"]')
+        container = self.container(service)
+        self._record(commands.erl_call(container.name, f'Elixir.ClusterLab.Http get ["{url}"]'))
+        return rpc(container, "Elixir.ClusterLab.Http", "get", f'["{url}"]')
 
     def connect_node(self, service: str, node: str) -> bool:
         """``Node.connect(node)`` run on ``service``'s node, once; returns what it answered."""
-        return dist.parse_connect(rpc(self.container(service), "net_kernel", "connect_node",
+        container = self.container(service)
+        self._record(commands.erl_call(
+            container.name, f"net_kernel connect_node {dist.connect_args(node)}"))
+        return dist.parse_connect(rpc(container, "net_kernel", "connect_node",
                                       dist.connect_args(node)))
 
     def wait_for_log(self, service: str, text: str, timeout: float = 5,
@@ -347,21 +388,29 @@ class Lab:
     # -- fault injection ------------------------------------------------------------------
 
     def stop(self, service: str) -> None:
-        self.container(service).stop(timeout=2)
+        container = self.container(service)
+        self._record(commands.docker("stop", "--time", "2", container.name))
+        container.stop(timeout=2)
 
     def start(self, service: str, timeout: float = 30) -> None:
         since = time.time()
-        self.container(service).start()
+        container = self.container(service)
+        self._record(commands.docker("start", container.name))
+        container.start()
         self.wait_ready(service, timeout, since)
 
     def restart(self, service: str, timeout: float = 30) -> None:
         since = time.time()
-        self.container(service).restart(timeout=2)
+        container = self.container(service)
+        self._record(commands.docker("restart", "--time", "2", container.name))
+        container.restart(timeout=2)
         self.wait_ready(service, timeout, since)
 
     def wait_ready(self, service: str, timeout: float = 30, since: float | None = None) -> None:
         """Block until ``service`` prints its ready line (after ``since``, a Unix time)."""
-        wait_ready([self.container(service)], timeout, since)
+        container = self.container(service)
+        self._record_wait([container])
+        wait_ready([container], timeout, since)
 
     def wait_exited(self, service: str, timeout: float = 30) -> int:
         """Wait for a service that is expected to die (a variant that can't boot); its exit code.
@@ -374,6 +423,7 @@ class Lab:
             state = container.attrs["State"]
             return state if state["Status"] == "exited" else None
 
+        self._record(commands.docker("wait", self.container(service).name))
         return int(wait_until(exited, timeout, what=f"{service} exited")["ExitCode"])
 
     def _network(self, service: str, network: str | None) -> str:
@@ -392,6 +442,7 @@ class Lab:
         info = container.attrs["NetworkSettings"]["Networks"][name]
         self._cut[(service, name)] = [a for a in info.get("Aliases") or ()
                                       if not container.id.startswith(a)]
+        self._record(commands.docker("network", "disconnect", name, container.name))
         engine.client().networks.get(name).disconnect(container)
         return name
 
@@ -404,7 +455,9 @@ class Lab:
             network = cut[0]
         name = network if (service, network) in self._cut else self.network(network)
         aliases = self._cut.pop((service, name), [service])
-        engine.client().networks.get(name).connect(self.container(service), aliases=aliases)
+        container = self.container(service)
+        self._record(commands.network_connect(name, container.name, aliases))
+        engine.client().networks.get(name).connect(container, aliases=aliases)
 
     def __hash__(self) -> int:
         return hash(self.project)

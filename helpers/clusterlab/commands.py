@@ -1,0 +1,112 @@
+"""The command lines behind the helpers, so a learner can repeat every step by hand.
+
+The helpers talk to the engine through the Docker SDK and one batched shell script per
+container, which is fast but hides what happens. For each action a lab takes, these
+functions build the plain ``docker …`` command that does the same thing in a terminal.
+``Lab.commands()`` returns the history; ``CommandLog`` keeps it bounded.
+
+The cookie never appears: a command that needs it reads it inside the container
+(``$(cat /tmp/clusterlab/cookie)``, the file the lab's app writes), and ``compose up``
+draws a fresh one the way the lab did (``ERL_COOKIE=$(openssl rand -hex 16)``).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .probes import COOKIE_FILE, NODE_FILE
+
+NEW_COOKIE = "$(openssl rand -hex 16)"
+
+
+class CommandLog:
+    """The last ``limit`` command lines, oldest first.
+
+    A step repeated back to back (a probe loop waiting for convergence, a log poll) is
+    kept once: the history says what to type, not how often the helper retried.
+    """
+
+    def __init__(self, limit: int = 2000) -> None:
+        self._lines: deque[str] = deque(maxlen=limit)
+        self._last: list[str] = []
+
+    def add(self, lines: str | Iterable[str]) -> None:
+        block = [lines] if isinstance(lines, str) else list(lines)
+        if block and block != self._last:
+            self._lines.extend(block)
+            self._last = block
+
+    def lines(self, last: int | None = None) -> list[str]:
+        out = list(self._lines)
+        return out[-last:] if last else out
+
+
+def compose_argv(argv: Sequence[str]) -> str:
+    """How to type the Compose binary: ``docker compose``, or the bundled binary's path."""
+    return shlex.join(argv)
+
+
+def compose_command(compose: Sequence[str], args: Sequence[str], *,
+                    env: dict[str, str] | None = None) -> str:
+    """``docker compose ARGS`` with the variables the lab passed; the cookie is replaced by
+    a fresh random one (what the lab did: a new cookie per lab)."""
+    prefix = []
+    for key, value in sorted((env or {}).items()):
+        shown = NEW_COOKIE if key == "ERL_COOKIE" else shlex.quote(value)
+        prefix.append(f"{key}={shown}")
+    return " ".join([*prefix, compose_argv(compose), *map(shlex.quote, map(str, args))])
+
+
+def nslookup(container: str, name: str) -> str:
+    """``docker exec C nslookup NAME``: the DNS question the probe asks inside ``container``."""
+    return shlex.join(["docker", "exec", container, "nslookup", name])
+
+
+def _dq(text: str) -> str:
+    """``text`` inside double quotes for sh (so it can sit in a single-quoted ``sh -c``)."""
+    return '"' + "".join("\\" + ch if ch in '\\"$`' else ch for ch in text) + '"'
+
+
+def erl_call_script(expression: str, node: str | None = None) -> str:
+    """The shell line that runs ``erl_call … -a EXPRESSION`` on a container's own node.
+
+    Node name and cookie are read inside the container, so neither is typed (or printed).
+    ``-name`` or ``-sname`` follows the node name when it is known (a dot in its host).
+    """
+    tail = f'"$(cat {NODE_FILE})" -c "$(cat {COOKIE_FILE})" -a {_dq(expression)}'
+    if node is None:
+        return (f'case "$(cat {NODE_FILE})" in *@*.*) f=-name ;; *) f=-sname ;; esac; '
+                f"erl_call $f {tail}")
+    flag = "-name" if "." in node.partition("@")[2] else "-sname"
+    return f"erl_call {flag} {tail}"
+
+
+def erl_call(container: str, expression: str, node: str | None = None) -> str:
+    """``docker exec C sh -c 'erl_call … -a EXPRESSION'``, the cookie read inside ``C``."""
+    return shlex.join(["docker", "exec", container, "sh", "-c",
+                       erl_call_script(expression, node)])
+
+
+def probe_commands(snapshot: Any) -> list[str]:
+    """What one probe did, container by container: ``nslookup`` per name, then
+    ``erlang nodes`` (that is ``Node.list()``) on each node."""
+    lines: list[str] = []
+    for member in snapshot.members:
+        lines += [nslookup(member.container, name) for name in member.dns]
+        if member.node:
+            lines.append(erl_call(member.container, "erlang nodes", member.node))
+    return lines
+
+
+def docker(*args: str) -> str:
+    """Any other ``docker`` command line, quoted for a POSIX shell."""
+    return shlex.join(["docker", *map(str, args)])
+
+
+def network_connect(network: str, container: str, aliases: Sequence[str] = ()) -> str:
+    """``docker network connect`` with the DNS aliases Compose had given the service."""
+    flags = [part for alias in aliases for part in ("--alias", alias)]
+    return docker("network", "connect", *flags, network, container)
