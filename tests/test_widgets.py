@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from types import SimpleNamespace
 
 from clusterlab.errors import LabStartError
@@ -28,6 +29,10 @@ class FakeLab:
 
     def probe(self):
         return f"snapshot of {self.project}"
+
+    def commands(self):
+        return [f"docker compose -p {self.project} {c[0] if isinstance(c, tuple) else c}"
+                for c in self.calls]
 
     def __getattr__(self, name):  # stop, start, disconnect, connect, down
         return lambda *args: self.calls.append((name, *args))
@@ -117,3 +122,53 @@ def test_playground_builds_a_compose_file_from_the_choices():
     ctl.apply("playground", playground.Options(naming="sname", strategy="once"))
     written = made[0].compose_file.read_text()
     assert '"RELEASE_NODE": "app@n1"' in written and '"CLUSTER_STRATEGY": "once"' in written
+
+
+def test_after_apply_the_fault_buttons_have_a_target():
+    """The reported bug: after Apply the service dropdown showed nothing selected, so
+    Stop/Start/Partition/Heal clicked with service=None."""
+    ctl, made = controller()
+    box = panel("01", ctl)
+    variant, apply = box.children[0].children[:2]
+    service, _, _, partition, heal = box.children[2].children
+    variant.value = "fixed"
+    apply.click()
+    assert service.value == "minio", "the first service is selected once the lab is up"
+    service.value = "user_svc"
+    partition.click()
+    heal.click()
+    assert ("disconnect", "user_svc") in made[0].calls and ("connect", "user_svc") in made[0].calls
+    apply.click()  # a new lab with the same services keeps the learner's choice
+    assert service.value == "user_svc"
+
+
+def test_target_follows_the_running_services():
+    ctl, _ = controller()
+    assert ctl.target("user_svc") is None, "no lab, no target"
+    ctl.apply("fixed")
+    assert ctl.target(None) == "minio" and ctl.target("gone_svc") == "minio"
+    assert ctl.target("user_svc") == "user_svc"
+
+
+def test_a_fault_without_a_service_says_so_and_touches_nothing():
+    ctl, made = controller()
+    ctl.apply("fixed")
+    for act in (ctl.stop, ctl.start, ctl.partition, ctl.heal):
+        act(None)
+    assert [c for c in made[0].calls if c != "up"] == []
+    assert ctl.log[-1] == "choose a service first (reconnected needs one)"
+
+
+def test_the_panel_shows_the_commands_of_removed_labs_too():
+    ctl, _ = controller()
+    ctl.apply("broken")
+    ctl.apply("fixed")
+    ctl.down()
+    box = panel("01", ctl)  # after Down: nothing to draw, the commands remain
+    assert ctl.commands() == ["docker compose -p cl01-broken up",
+                              "docker compose -p cl01-broken down",
+                              "docker compose -p cl01-fixed up",
+                              "docker compose -p cl01-fixed down"]
+    shown = html.unescape(box.children[4].value.removeprefix("<pre style='margin:0'>")
+                          .removesuffix("</pre>"))
+    assert shown.splitlines()[1:] == ctl.commands()[-6:]

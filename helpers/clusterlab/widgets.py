@@ -7,10 +7,14 @@ every action is refused (and the buttons are disabled), so a double click can't 
 two labs. The "playground" variant is a compose file built from the panel's choices
 (``playground.Options``): networks per service, naming scheme, cookies, strategy and a
 late starter.
+
+Under the buttons the panel shows the last command lines the lab ran (``Lab.commands()``),
+so every click can be repeated in a terminal.
 """
 
 from __future__ import annotations
 
+import html
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +50,7 @@ class LabController:
     log: list[str] = field(default_factory=list)
     listeners: list[Callable[[LabController], None]] = field(default_factory=list)
     snapshot: Any = None  # the last probe, drawn by the panel
+    past: list[str] = field(default_factory=list)  # commands of labs already removed
 
     @classmethod
     def for_lesson(cls, lesson: str, factory: LabFactory = _default_factory) -> LabController:
@@ -61,6 +66,28 @@ class LabController:
             return []
         return sorted({c.labels.get("com.docker.compose.service", c.name)
                        for c in self.lab.containers()})
+
+    def target(self, current: str | None) -> str | None:
+        """The service the fault buttons act on: ``current`` while it exists, else the first.
+
+        A dropdown whose options change keeps no selection (ipywidgets 8 sets it to None),
+        which left Stop/Start/Partition/Heal without a target after Apply.
+        """
+        services = self.services
+        if current in services:
+            return current
+        return services[0] if services else None
+
+    def commands(self, last: int | None = None) -> list[str]:
+        """Command lines of every lab this panel ran, oldest first (see ``Lab.commands``)."""
+        lines = self.past + (list(self.lab.commands()) if self.lab is not None else [])
+        return lines[-last:] if last else lines
+
+    def _retire(self) -> None:
+        """Remove the lab, keeping its command history (``down`` is the last line)."""
+        self.lab.down()
+        self.past += list(self.lab.commands())
+        self.lab = None
 
     @property
     def running(self) -> bool:
@@ -94,8 +121,7 @@ class LabController:
         self._say(f"starting {variant} …")
         try:
             if self.lab is not None:
-                self.lab.down()
-                self.lab = None
+                self._retire()
             compose_file = None
             if variant == PLAYGROUND:
                 folder = Path(tempfile.mkdtemp(prefix="clusterlab-playground-"))
@@ -119,8 +145,11 @@ class LabController:
         if self.lab is not None:
             self.snapshot = self.lab.probe()
 
-    def _act(self, what: str, service: str, action: Callable[[], Any]) -> None:
+    def _act(self, what: str, service: str | None, action: Callable[[], Any]) -> None:
         if not self._guard():
+            return
+        if not service:
+            self._say(f"choose a service first ({what} needs one)")
             return
         try:
             action()
@@ -130,23 +159,23 @@ class LabController:
             return
         self._say(f"{what} {service}")
 
-    def stop(self, service: str) -> None:
+    def stop(self, service: str | None) -> None:
         self._act("stopped", service, lambda: (self.lab.stop(service),
                                                 self.stopped.add(service)))
 
-    def start(self, service: str) -> None:
+    def start(self, service: str | None) -> None:
         self._act("started", service, lambda: (self.lab.start(service),
                                                 self.stopped.discard(service)))
 
-    def partition(self, service: str) -> None:
-        if service in self.cut:
+    def partition(self, service: str | None) -> None:
+        if service and service in self.cut:
             self._say(f"{service} is already cut off")
             return
         self._act("cut off", service, lambda: (self.lab.disconnect(service),
                                                 self.cut.add(service)))
 
-    def heal(self, service: str) -> None:
-        if service not in self.cut:
+    def heal(self, service: str | None) -> None:
+        if service and service not in self.cut:
             self._say(f"{service} is not cut off")
             return
         self._act("reconnected", service, lambda: (self.lab.connect(service),
@@ -155,8 +184,7 @@ class LabController:
     def down(self) -> None:
         if not self._guard():
             return
-        self.lab.down()
-        self.lab = None
+        self._retire()
         self.snapshot = None
         self.cut.clear()
         self.stopped.clear()
@@ -205,6 +233,8 @@ def panel(lesson: str, controller: LabController | None = None) -> Any:
                ("Apply", "Look", "Stop", "Start", "Partition", "Heal", "Down")}
     out = w.Output(layout={"border": "1px solid #ddd", "max_height": "10em",
                            "overflow": "auto"})
+    typed = w.HTML(layout={"border": "1px solid #ddd", "max_height": "12em",
+                           "overflow": "auto"})
     pictures = w.Output()
     drawn: list[Any] = [None]
 
@@ -212,11 +242,16 @@ def panel(lesson: str, controller: LabController | None = None) -> Any:
         for name, button in buttons.items():
             button.disabled = ctl.busy or (name != "Apply" and not ctl.running)
         variant.disabled = ctl.busy
-        if not ctl.busy and list(service.options) != ctl.services:
-            service.options = ctl.services
+        if not ctl.busy:
+            if list(service.options) != ctl.services:
+                service.options = ctl.services
+            service.value = ctl.target(service.value)
         out.clear_output()
         with out:
             print("\n".join(ctl.log[-8:]))
+        lines = ["# the same steps by hand (the cookie is read inside the container):",
+                 *ctl.commands(last=6)]
+        typed.value = f"<pre style='margin:0'>{html.escape(chr(10).join(lines))}</pre>"
         if ctl.snapshot is not drawn[0]:
             drawn[0] = ctl.snapshot
             pictures.clear_output(wait=True)
@@ -238,4 +273,4 @@ def panel(lesson: str, controller: LabController | None = None) -> Any:
     refresh(ctl)
     return w.VBox([w.HBox([variant, buttons["Apply"], buttons["Look"], buttons["Down"]]), build,
                    w.HBox([service, buttons["Stop"], buttons["Start"], buttons["Partition"],
-                           buttons["Heal"]]), out, pictures])
+                           buttons["Heal"]]), out, typed, pictures])
