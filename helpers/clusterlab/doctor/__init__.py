@@ -1,25 +1,83 @@
 """``clusterlab doctor``: find BEAM clustering pitfalls in a Compose project.
 
 Static mode reads a compose file (``diagnose``); live mode looks inside a running
-project's containers (``live.diagnose_live``). Both return ``Finding`` lists; the CLI
-renders them and turns error-level findings into a non-zero exit code.
+project's containers (``live.diagnose_live``) and also reads the file the project was
+started from. Both return ``Finding`` lists that point at lines of the user's files;
+``check_file`` adds suppressions and hands a ``Report`` to ``formats``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .findings import CATALOGUE, Finding, has_errors, run_checks
+from ..errors import ClusterLabError
+from . import suppress
+from .findings import CATALOGUE, Finding, Location, has_errors, run_checks
+from .formats import Report
+from .locate import Locator, place
 from .model import Project, read
+
+if TYPE_CHECKING:
+    from .live import LiveReport
 
 
 def diagnose(path: Path | str, project: str | None = None, *,
              env: Mapping[str, str] | None = None,
              profiles: Sequence[str] = ()) -> tuple[Project, list[Finding]]:
-    """Read ``path`` as Compose would and run every static check over it."""
+    """Read ``path`` as Compose would, run every static check, point each at its line."""
     model = read(path, project, env=env, profiles=profiles)
-    return model, run_checks(model)
+    return model, place(run_checks(model), Locator(path))
 
 
-__all__ = ["CATALOGUE", "Finding", "Project", "diagnose", "has_errors", "read", "run_checks"]
+def check_file(path: Path | str, project: str | None = None, *,
+               env: Mapping[str, str] | None = None, profiles: Sequence[str] = (),
+               ignore: Collection[str] = ()) -> Report:
+    """The static verdict on ``path``, with inline and ``--ignore`` suppressions applied."""
+    model, found = diagnose(path, project, env=env, profiles=profiles)
+    kept, dropped = suppress.split(found, ignore, Locator(path).line)
+    return Report(str(path), tuple(kept), tuple(dropped), model.notes)
+
+
+def check_project(name: str, *, ignore: Collection[str] = (),
+                  erl_call: bool = True) -> tuple[Report, LiveReport]:
+    """Live findings on a running project, next to the static findings on the compose file
+    it was started from (Compose's labels say where); when that file is gone, say so."""
+    from .live import diagnose_live, merge
+
+    live = diagnose_live(name, erl_call=erl_call)
+    notes: list[str] = []
+    static: list[Finding] = []
+    locator: Locator | None = None
+    files = live.config_files
+    if not files:
+        notes.append("Compose's labels don't say which file started this project; "
+                     "live findings only.")
+    elif not Path(files[0]).is_file():
+        notes.append(f"{files[0]}, the file project {name} was started from, is gone; "
+                     "live findings only.")
+    else:
+        if len(files) > 1:
+            notes.append(f"project {name} was started from {len(files)} files; the static "
+                         f"checks read {files[0]} alone.")
+        try:
+            model, static = diagnose(files[0], name)
+        except ClusterLabError as exc:
+            notes.append(f"could not read {files[0]} ({exc}); live findings only.")
+        else:
+            notes += model.notes
+            locator = Locator(files[0])
+    found = merge(static, live.findings)
+    if locator is not None:
+        found = place(found, locator)
+    kept, dropped = suppress.split(found, ignore, locator.line if locator else _no_line)
+    return Report(f"project {name}", tuple(kept), tuple(dropped), tuple(notes)), live
+
+
+def _no_line(file: str, number: int) -> str:
+    return ""
+
+
+__all__ = ["CATALOGUE", "Finding", "Location", "Project", "Report", "check_file",
+           "check_project", "diagnose", "has_errors", "read", "run_checks"]

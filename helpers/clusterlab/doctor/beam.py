@@ -111,6 +111,31 @@ def node_spec(service: Service) -> NodeSpec | None:
     return NodeSpec(service.name, mode, explicit, value.strip(), source)
 
 
+def flag_key(service: Service, flag: str) -> tuple[str, ...]:
+    """Where ``flag`` (``-name``, ``-setcookie``…) is written: an ``ERL_*FLAGS`` or the argv."""
+    for var in reversed(FLAG_VARS):
+        if flag in _split(service.environment.get(var, "")) and flag not in service.command:
+            return ("services", service.name, "environment", var, flag)
+    part = "entrypoint" if flag in service.entrypoint else "command"
+    return ("services", service.name, part, flag)
+
+
+def name_key(service: Service, spec: NodeSpec) -> tuple[str, ...]:
+    """Where the node's name is set (``RELEASE_NODE``, ``-name``…), else the service."""
+    if spec.source.startswith("-"):
+        return flag_key(service, spec.source)
+    if spec.source in ("RELEASE_NODE", "NODE_NAME_BY_IP"):
+        return ("services", service.name, "environment", spec.source)
+    return ("services", service.name)
+
+
+def mode_key(service: Service, spec: NodeSpec) -> tuple[str, ...]:
+    """Where the distribution mode is chosen (``RELEASE_DISTRIBUTION`` when set)."""
+    if "RELEASE_DISTRIBUTION" in service.environment:
+        return ("services", service.name, "environment", "RELEASE_DISTRIBUTION")
+    return name_key(service, spec)
+
+
 def beam_nodes(project: Project) -> dict[str, NodeSpec]:
     return {name: spec for name, svc in project.services.items()
             if (spec := node_spec(svc)) is not None}
@@ -135,11 +160,31 @@ def mounts_cookie(service: Service) -> bool:
 # -- discovery configuration ---------------------------------------------------------------
 
 
+DNS_STRATEGIES = ("dns", "dns_cluster", "dnspoll")
+"""The lab image's DNS strategies: ``dns_cluster`` (query var DNS_CLUSTER_QUERY), ``dnspoll``
+(libcluster DNSPoll: DNS_QUERY, DNS_BASENAME) and ``dns``, their former name."""
+
+
 def uses_dns_discovery(service: Service) -> bool:
     env = service.environment
-    if env.get("CLUSTER_STRATEGY", "").lower() == "dns" or env.get("DNS_CLUSTER_QUERY"):
+    if env.get("CLUSTER_STRATEGY", "").lower() in DNS_STRATEGIES or env.get("DNS_CLUSTER_QUERY"):
         return True
     return any(_DNS_CONFIG.search(text) for _, text in service.config_files)
+
+
+def dns_cluster_query(service: Service) -> str | None:
+    """The query dns_cluster resolves (``DNS_CLUSTER_QUERY``), when it drives discovery.
+
+    Phoenix's generated runtime.exs reads DNS_CLUSTER_QUERY; the lab image reads it for
+    ``CLUSTER_STRATEGY=dns_cluster``. Under ``dnspoll`` (libcluster) it is not used.
+    """
+    env = service.environment
+    if env.get("CLUSTER_STRATEGY", "").lower() == "dnspoll":
+        return None
+    query = env.get("DNS_CLUSTER_QUERY", "").strip()
+    if not query or is_dynamic(query) or query.lower() in ("ignore", ":ignore", "nil"):
+        return None
+    return query
 
 
 def hosts_lists(service: Service) -> dict[str, tuple[str, ...]]:

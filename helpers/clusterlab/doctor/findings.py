@@ -7,8 +7,8 @@ can link them (docs/doctor.md lists the catalogue). Messages never contain a coo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -19,9 +19,13 @@ from .beam import (
     beam_nodes,
     connects_once,
     cookie,
+    dns_cluster_query,
+    flag_key,
     flags,
     hosts_lists,
+    mode_key,
     mounts_cookie,
+    name_key,
     referenced_hosts,
     service_networks,
     shares_network,
@@ -34,20 +38,48 @@ EPMD_PORT = 4369
 MIN_COOKIE = 20
 
 
+Key = tuple[str, ...]
+"""A path into the compose model, e.g. ``("services", "a", "environment", "RELEASE_NODE")``:
+what a finding is about, found in the user's files by ``locate``."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a file the user wrote (1-based line; column when known)."""
+
+    file: str
+    line: int
+    column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One problem: ``code`` is stable, ``fix`` says what to change."""
+    """One problem: ``code`` is stable, ``fix`` says what to change.
+
+    ``keys`` say which compose keys it is about (most telling first); ``locations`` are
+    where those are written, filled in by ``locate.place`` (or by a check that reads a
+    file of its own, such as an env.sh).
+    """
 
     code: str
     severity: str  # error | warning | info
     services: tuple[str, ...]
     message: str
     fix: str
+    keys: tuple[Key, ...] = field(default=(), compare=False)
+    locations: tuple[Location, ...] = field(default=(), compare=False)
+
+    @property
+    def location(self) -> Location | None:
+        return self.locations[0] if self.locations else None
 
     def as_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        data["services"] = list(self.services)
-        return data
+        """The JSON form (``--format json``): unchanged since the first release."""
+        return {"code": self.code, "severity": self.severity, "services": list(self.services),
+                "message": self.message, "fix": self.fix}
 
 
 Check = Callable[[Project], list[Finding]]
@@ -65,8 +97,18 @@ def check(*codes: tuple[str, str, str]) -> Callable[[Check], Check]:
     return register
 
 
-def _f(code: str, services: Iterable[str], message: str, fix: str) -> Finding:
-    return Finding(code, CATALOGUE[code][0], tuple(sorted(set(services))), message, fix)
+def _f(code: str, services: Iterable[str], message: str, fix: str,
+       keys: Sequence[Key] = (), locations: Sequence[Location] = ()) -> Finding:
+    return Finding(code, CATALOGUE[code][0], tuple(sorted(set(services))), message, fix,
+                   tuple(keys), tuple(locations))
+
+
+def _svc(name: str, *rest: str) -> Key:
+    return ("services", name, *rest)
+
+
+def _env_key(name: str, var: str) -> Key:
+    return ("services", name, "environment", var)
 
 
 # -- how the file was read ------------------------------------------------------------------
@@ -76,8 +118,11 @@ def _f(code: str, services: Iterable[str], message: str, fix: str) -> Finding:
 def compose_refuses(project: Project) -> list[Finding]:
     if not project.compose_error:
         return []
+    named = [s for s in project.services
+             if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", project.compose_error)]
     return [_f("CL001", [], f"`docker compose config` refuses this file: {project.compose_error}",
-               "Fix what Compose reports; the other findings were read from the raw YAML.")]
+               "Fix what Compose reports; the other findings were read from the raw YAML.",
+               [_svc(named[0])] if named else [])]
 
 
 # -- networks ------------------------------------------------------------------------------
@@ -98,7 +143,9 @@ def beam_split(project: Project) -> list[Finding]:
                f"BEAM services form {len(groups)} network islands ({text}); "
                "Docker DNS does not answer across them, so the nodes cannot connect.",
                "Give every BEAM service one common network (the same `networks:` entry, or no "
-               "`networks:` at all so all share `default`).")]
+               "`networks:` at all so all share `default`).",
+               [_svc(n, "networks") for g in groups[1:] for n in g]
+               + [_svc(n, "networks") for n in groups[0]])]
 
 
 @check(("CL102", "error", "a service named in the environment is on another network"))
@@ -122,7 +169,9 @@ def unreachable_references(project: Project) -> list[Finding]:
                 f"{', '.join(sorted(nets))}, while {', '.join(sorted(owners))} is on "
                 f"{', '.join(theirs)}: the lookup gives NXDOMAIN (`:nxdomain`).",
                 f"Put {', '.join(sorted(owners))} on a network {name} is on "
-                f"(e.g. `networks: [{sorted(nets)[0]}]`)."))
+                f"(e.g. `networks: [{sorted(nets)[0]}]`).",
+                [_env_key(name, v) for v in sorted(variables)]
+                + [_svc(o, "networks") for o in sorted(owners)]))
     return out
 
 
@@ -135,7 +184,8 @@ def no_dns(project: Project) -> list[Finding]:
             out.append(_f("CL103", [name],
                           f"{name} uses `network_mode: {mode}`: Docker's embedded DNS does not "
                           "answer service names there, so peers cannot find this node by name.",
-                          "Drop `network_mode` and put the service on a user-defined network."))
+                          "Drop `network_mode` and put the service on a user-defined network.",
+                          [_svc(name, "network_mode")]))
     return out
 
 
@@ -157,18 +207,22 @@ def name_modes(project: Project) -> list[Finding]:
                           f"{name}: long name `{spec.name}` has a dotless host; it boots, but "
                           f"long-name peers refuse to dial it (\"Hostname {host} is illegal\").",
                           f"Use a dotted host (e.g. `hostname: {host}.lab` and "
-                          f"`{spec.name}.lab`) or an IP, or switch to short names."))
+                          f"`{spec.name}.lab`) or an IP, or switch to short names.",
+                          [name_key(project.services[name], spec)]))
         elif spec.mode == "sname" and dotted and spec.mode_explicit:
             out.append(_f("CL202", [name],
                           f"{name}: short name `{spec.name}` has a dotted host; short-name nodes "
                           "refuse it and cannot reach long-name nodes.",
-                          "Set `RELEASE_DISTRIBUTION: name` (long names) or drop the domain."))
+                          "Set `RELEASE_DISTRIBUTION: name` (long names) or drop the domain.",
+                          [name_key(project.services[name], spec),
+                           mode_key(project.services[name], spec)]))
         elif spec.mode == "sname" and dotted and spec.source == "RELEASE_NODE":
             out.append(_f("CL203", [name],
                           f"{name}: RELEASE_NODE `{spec.name}` has a dotted host but "
                           "RELEASE_DISTRIBUTION is not set, so the release starts with its "
                           "default `sname` and refuses the name.",
-                          "Add `RELEASE_DISTRIBUTION: name` next to RELEASE_NODE."))
+                          "Add `RELEASE_DISTRIBUTION: name` next to RELEASE_NODE.",
+                          [name_key(project.services[name], spec)]))
     return out
 
 
@@ -188,7 +242,8 @@ def node_host_resolves(project: Project) -> list[Finding]:
             out.append(_f("CL204", [name],
                           f"{name}: node `{spec.name}` cannot be dialled: {why}.",
                           f"Set `hostname: {host}` on {name} (Compose registers it as an alias), "
-                          f"or use a name Docker answers, such as `{name}`."))
+                          f"or use a name Docker answers, such as `{name}`.",
+                          [name_key(service, spec), _svc(name, "hostname")]))
     return out
 
 
@@ -203,7 +258,9 @@ def mixed_modes(project: Project) -> list[Finding]:
     return [_f("CL205", nodes,
                f"long names ({', '.join(by_mode['name'])}) and short names "
                f"({', '.join(by_mode['sname'])}) cannot connect to each other.",
-               "Use the same RELEASE_DISTRIBUTION (usually `name`) on every BEAM service.")]
+               "Use the same RELEASE_DISTRIBUTION (usually `name`) on every BEAM service.",
+               [mode_key(project.services[n], nodes[n]) for mode in sorted(by_mode, key=lambda m:
+                len(by_mode[m])) for n in by_mode[mode]])]
 
 
 @check(("CL206", "warning", "node host is the container's random ID"))
@@ -218,11 +275,11 @@ def container_id_host(project: Project) -> list[Finding]:
                           "`<release>@<container id>`: a new name on every re-create, which no "
                           "host list can spell.",
                           f"Set `hostname: {name}.lab` and `RELEASE_NODE: app@{name}.lab` with "
-                          "`RELEASE_DISTRIBUTION: name`."))
+                          "`RELEASE_DISTRIBUTION: name`.", [_svc(name)]))
     return out
 
 
-_EXPORT = re.compile(r"^\s*export\s+(RELEASE_(?:NODE|DISTRIBUTION|COOKIE))=(.*)$", re.M)
+_EXPORT = re.compile(r"^[ \t]*export[ \t]+(RELEASE_(?:NODE|DISTRIBUTION|COOKIE))=(.*)$", re.M)
 
 
 @check(("CL207", "warning", "env.sh overrides Compose's RELEASE_* variables"))
@@ -230,7 +287,9 @@ def env_sh_overrides(project: Project) -> list[Finding]:
     out = []
     for name, service in project.services.items():
         for path, text in service.env_scripts:
-            for var, value in _EXPORT.findall(text):
+            for match in _EXPORT.finditer(text):
+                var, value = match.groups()
+                line = text.count("\n", 0, match.start()) + 1
                 if var in service.environment and f"${{{var}:-" not in value \
                         and f"${{{var}-" not in value:
                     out.append(_f("CL207", [name],
@@ -238,7 +297,9 @@ def env_sh_overrides(project: Project) -> list[Finding]:
                                   "unconditionally; the release sources it on every command, "
                                   f"so Compose's {var} is ignored.",
                                   f"Write `export {var}=\"${{{var}:-<default>}}\"` in "
-                                  "rel/env.sh.eex."))
+                                  "rel/env.sh.eex.",
+                                  [_env_key(name, var)],
+                                  [Location(path, line, 1)]))
     return out
 
 
@@ -259,7 +320,41 @@ def dns_discovery_names(project: Project) -> list[Finding]:
                       f"the node is named {shown}; Node.connect returns false, silently.",
                       "Name nodes by IP (in rel/env.sh.eex: RELEASE_NODE=app@$(hostname -i), as in "
                       "Kubernetes) or "
-                      "use an explicit host list (libcluster Epmd)."))
+                      "use an explicit host list (libcluster Epmd).",
+                      [name_key(project.services[name], spec), _discovery_key(project, name)]))
+    return out
+
+
+@check(("CL306", "error", "dns_cluster's query meets the search list"))
+def dns_query_search_list(project: Project) -> list[Finding]:
+    """dns_cluster asks ``:inet_res.getbyname(query, :a)``: a dotless query is tried only as
+    ``query.<search domain>``, and a dotted ``hostname:`` or ``dns_search:`` sets that domain
+    (measured on OTP 25: NXDOMAIN, while libcluster's ``:inet_res.lookup`` finds every IP).
+    ``dns_search: .`` writes no search line and does not undo a dotted hostname's domain."""
+    out = []
+    for name, service in project.services.items():
+        query = dns_cluster_query(service)
+        if not query or "." in query:
+            continue
+        hostname = service.hostname or ""
+        search = [d for d in service.dns_search if d.strip(".")]  # `.`: no search line
+        if "." in hostname.strip(".") and not is_dynamic(hostname):
+            domain, cause = hostname.partition(".")[2], f"`hostname: {hostname}`"
+            where = _svc(name, "hostname")
+        elif search:
+            domain, cause = search[0], f"`dns_search: {search[0]}`"
+            where = _svc(name, "dns_search")
+        else:
+            continue
+        out.append(_f("CL306", [name],
+                      f"{name}: dns_cluster resolves DNS_CLUSTER_QUERY `{query}` with "
+                      f"`:inet_res.getbyname`, which tries a dotless name only as "
+                      f"`{query}.{domain}` (the search domain {cause} sets): NXDOMAIN, so the "
+                      "node finds no peers at all, silently.",
+                      f"Query `{query}.` (trailing dot: asked as is), or a dotted name Docker "
+                      f"answers as is (`{query}.<real network name>`), or drop the dot from "
+                      "`hostname:`.",
+                      [_env_key(name, "DNS_CLUSTER_QUERY"), where]))
     return out
 
 
@@ -270,11 +365,14 @@ def host_lists(project: Project) -> list[Finding]:
     known = {spec.name: svc for svc, spec in nodes.items() if spec.name}
     vague = {svc for svc, spec in nodes.items() if not spec.name}
     seen: dict[tuple[str, ...], list[str]] = {}
+    where: dict[tuple[str, ...], list[Key]] = {}
     for name in nodes:
-        for listed in hosts_lists(project.services[name]).values():
+        for source, listed in hosts_lists(project.services[name]).items():
             seen.setdefault(tuple(sorted(set(listed))), []).append(name)
+            where.setdefault(tuple(sorted(set(listed))), []).append(_list_key(name, source))
     out = []
     for listed, owners in seen.items():
+        keys = where[listed]
         ghosts = [n for n in listed if n not in known
                   and not (answering(project, n.partition("@")[2]) & vague)]
         if ghosts:
@@ -284,15 +382,31 @@ def host_lists(project: Project) -> list[Finding]:
                           f"the host list of {', '.join(owners)} names "
                           f"{', '.join(f'`{g}`' for g in ghosts)}, which no service here is "
                           f"named{f' ({hint})' if hint else ''}.",
-                          "Spell each entry exactly as that service's RELEASE_NODE."))
+                          "Spell each entry exactly as that service's RELEASE_NODE.",
+                          [(*k, ghosts[0]) if k[2] == "environment" else k for k in keys]))
         missing = sorted(svc for node, svc in known.items()
                          if node not in listed and svc not in owners)
         if missing:
             out.append(_f("CL303", [*owners, *missing],
                           f"the host list of {', '.join(owners)} leaves out "
                           f"{', '.join(missing)}, so nothing dials them.",
-                          "List every BEAM node, or confirm those are not meant to join."))
+                          "List every BEAM node, or confirm those are not meant to join.",
+                          keys))
     return out
+
+
+def _list_key(service: str, source: str) -> Key:
+    """A host list's key: its variable, or the build whose config/*.exs holds it."""
+    return _env_key(service, source) if "/" not in source else _svc(service, "build")
+
+
+def _discovery_key(project: Project, name: str) -> Key:
+    """Where a service's discovery is chosen: CLUSTER_STRATEGY, DNS_CLUSTER_QUERY or its build."""
+    env = project.services[name].environment
+    for var in ("CLUSTER_STRATEGY", "DNS_CLUSTER_QUERY"):
+        if var in env:
+            return _env_key(name, var)
+    return _svc(name, "build")
 
 
 def _closest(node: str, known: dict[str, str]) -> str | None:
@@ -310,7 +424,7 @@ def connect_once(project: Project) -> list[Finding]:
                           f"{name}: {reason}; a peer that is not up yet when this node boots, or "
                           "that is cut off later, stays out of the cluster for good.",
                           "Poll: set CLUSTER_TIMEOUT (ms) / libcluster Epmd `timeout:`, or "
-                          "another strategy that retries."))
+                          "another strategy that retries.", [_discovery_key(project, name)]))
     return out
 
 
@@ -322,7 +436,8 @@ def connect_all_false(project: Project) -> list[Finding]:
             out.append(_f("CL305", [name],
                           f"{name}: `-kernel connect_all false` turns off the transitive mesh: "
                           "nodes see only those they dial themselves (a star, not a mesh).",
-                          "Drop the flag, or have every node dial every other node."))
+                          "Drop the flag, or have every node dial every other node.",
+                          [flag_key(project.services[name], "connect_all")]))
     return out
 
 
@@ -336,16 +451,22 @@ def connect_all_false(project: Project) -> list[Finding]:
 def cookies(project: Project) -> list[Finding]:
     out = []
     values: dict[str, str] = {}
+    keys: dict[str, Key] = {}
     for name in beam_nodes(project):
         service = project.services[name]
         value, written, where = cookie(service)
+        key = flag_key(service, "-setcookie" if "-setcookie" in service.command
+                       or "-setcookie" in str(service.environment) else "--cookie") \
+            if where == "command line" else _env_key(name, where)
+        keys[name] = key
         if value is None:
             if not mounts_cookie(service):
                 out.append(_f("CL401", [name],
                               f"{name} sets no cookie: it falls back to the one baked into the "
                               "release at build time, which differs between builds.",
                               "Set `RELEASE_COOKIE: ${ERL_COOKIE:?}` on every BEAM service and "
-                              "keep the value in the environment or a secret."))
+                              "keep the value in the environment or a secret.",
+                              [_svc(name, "environment")]))
             continue
         values[name] = value
         if written is not None and "$" not in written and not is_unset(value):
@@ -353,13 +474,13 @@ def cookies(project: Project) -> list[Finding]:
                           f"{name}: the cookie ({where}, {len(value)} chars) is written in the "
                           "compose file, so anyone with the repository can join the cluster.",
                           "Use `RELEASE_COOKIE: ${ERL_COOKIE:?}` and set ERL_COOKIE outside the "
-                          "file (shell, CI secret, .env not committed)."))
+                          "file (shell, CI secret, .env not committed).", [key]))
         if not is_unset(value) and not is_dynamic(value) and len(value) < MIN_COOKIE:
             out.append(_f("CL404", [name],
                           f"{name}: the cookie is {len(value)} characters long; cookies are the "
                           "only authentication of Erlang distribution.",
                           f"Use at least {MIN_COOKIE} random characters "
-                          "(`openssl rand -base64 32`)."))
+                          "(`openssl rand -base64 32`).", [key]))
     if len(set(values.values())) > 1:
         groups: dict[str, list[str]] = {}
         for name, value in values.items():
@@ -368,7 +489,8 @@ def cookies(project: Project) -> list[Finding]:
         out.append(_f("CL402", values,
                       f"{len(groups)} different cookies ({text}); nodes with different cookies "
                       "refuse each other (Node.connect returns false).",
-                      "Give every BEAM service the same cookie from one variable."))
+                      "Give every BEAM service the same cookie from one variable.",
+                      [keys[n] for g in sorted(groups.values(), key=len) for n in sorted(g)]))
     return out
 
 
@@ -396,13 +518,15 @@ def published_distribution(project: Project) -> list[Finding]:
             out.append(_f("CL501", [name],
                           f"{name} publishes EPMD ({EPMD_PORT}) to the host: anyone who can "
                           "reach the host can list the nodes and their ports.",
-                          "Remove that `ports:` entry; nodes talk over the Compose network."))
+                          "Remove that `ports:` entry; nodes talk over the Compose network.",
+                          [_svc(name, "ports", str(EPMD_PORT))]))
         dist = _dist_ports(flags(service), service.environment)
         if hits := sorted(p.target for p in published if p.target in dist):
             out.append(_f("CL502", [name],
                           f"{name} publishes its distribution port(s) {hits} to the host: "
                           "anyone with the cookie (or a guess) gets full control of the node.",
-                          "Remove those `ports:` entries; use `bin/app remote` via docker exec."))
+                          "Remove those `ports:` entries; use `bin/app remote` via docker exec.",
+                          [_svc(name, "ports", str(p)) for p in hits]))
     return out
 
 
@@ -422,13 +546,16 @@ def scaling(project: Project) -> list[Finding]:
                           f"{name} runs {service.replicas} replicas but publishes container "
                           f"port(s) {crowded} on fixed host ports: only one replica can bind.",
                           "Drop the host port (`- \"8080\"`), give a range as wide as the "
-                          "replicas, or put a proxy in front."))
+                          "replicas, or put a proxy in front.",
+                          [_svc(name, "ports", str(crowded[0])), _svc(name, "deploy", "replicas"),
+                           _svc(name, "scale")]))
         if service.container_name:
             out.append(_f("CL504", [name],
                           f"{name} sets `container_name: {service.container_name}` and "
                           f"{service.replicas} replicas; container names are unique, so "
                           "Compose refuses to create the others.",
-                          "Drop `container_name` (Compose names replicas <project>-<svc>-N)."))
+                          "Drop `container_name` (Compose names replicas <project>-<svc>-N).",
+                          [_svc(name, "container_name")]))
     return out
 
 
@@ -454,13 +581,17 @@ def network_prefix_trap(project: Project) -> list[Finding]:
     for name, service in project.services.items():
         nets = service_networks(project, service)
         spelled: dict[str, str] = {}
+        at: dict[str, Key] = {}
         if name in nodes and nodes[name].host:
             spelled[nodes[name].host or ""] = "its node name"
+            at[nodes[name].host or ""] = name_key(service, nodes[name])
         for host, variables in referenced_hosts(service.environment).items():
             spelled.setdefault(host, ", ".join(sorted(variables)))
-        for listed in hosts_lists(service).values():
+            at.setdefault(host, (*_env_key(name, sorted(variables)[0]), host))
+        for source, listed in hosts_lists(service).items():
             for node in listed:
                 spelled.setdefault(node.partition("@")[2], "its host list")
+                at.setdefault(node.partition("@")[2], (*_list_key(name, source), node))
         for host, where in sorted(spelled.items()):
             key = _trap(project, host)
             if not key or answering(project, host, nets or None):
@@ -472,7 +603,7 @@ def network_prefix_trap(project: Project) -> list[Finding]:
                           f"Compose creates the network as `{real}`; Docker answers "
                           f"`{base}.{real}`, so `{host}` is NXDOMAIN.",
                           f"Set `hostname: {host}` on the service it means, or give the network "
-                          f"`name: {key}`, or spell `{base}.{real}`."))
+                          f"`name: {key}`, or spell `{base}.{real}`.", [at[host]]))
     via_hostname = sorted(name for name, service in project.services.items()
                           if service.hostname and _trap(project, service.hostname))
     if via_hostname:
@@ -483,7 +614,8 @@ def network_prefix_trap(project: Project) -> list[Finding]:
                       f"network key {', '.join(keys)}; they resolve only because `hostname:` "
                       "becomes a DNS alias, not because that is the network's name "
                       f"(`{project.networks[keys[0]].name}`).",
-                      "Fine as is; just don't expect `<other>.<key>` names to resolve."))
+                      "Fine as is; just don't expect `<other>.<key>` names to resolve.",
+                      [_svc(n, "hostname") for n in via_hostname]))
     return out
 
 

@@ -32,6 +32,8 @@ from .findings import CATALOGUE, Finding, sort_findings
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+CONFIG_FILES_LABEL = "com.docker.compose.project.config_files"  # comma-separated, absolute
+WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
 
 # Lists every BEAM VM in the container with its argv and environment (NUL → newline).
 DETECT_SCRIPT = r"""
@@ -166,6 +168,39 @@ class LiveReport:
     detected: dict[str, Detected]  # container name → what it runs
     referenced: dict[str, dict[str, set[str]]]  # container → host → env vars naming it
     findings: list[Finding]
+    config_files: tuple[str, ...] = ()  # the compose file(s) the project was started from
+
+
+def config_files(labels: Sequence[Mapping[str, str]]) -> tuple[str, ...]:
+    """The compose files Compose's labels say a project was started from (first seen wins).
+
+    Relative entries (older Compose) are taken from the project's working directory.
+    """
+    for found in labels:
+        listed = [p.strip() for p in found.get(CONFIG_FILES_LABEL, "").split(",") if p.strip()]
+        if listed:
+            base = found.get(WORKING_DIR_LABEL, "")
+            return tuple(p if p.startswith("/") or not base else f"{base.rstrip('/')}/{p}"
+                         for p in listed)
+    return ()
+
+
+def merge(static: Sequence[Finding], live: Sequence[Finding]) -> list[Finding]:
+    """Static next to live findings, once each; a live error names the static errors on
+    the same services, so the verdict says why as well as what."""
+    out: dict[tuple[str, tuple[str, ...], str], Finding] = {}
+    for finding in static:
+        out.setdefault((finding.code, finding.services, finding.message), finding)
+    for finding in live:
+        why = sorted({s.code for s in static if s.severity == "error"
+                      and set(s.services) & set(finding.services)})
+        if why and finding.severity == "error":
+            finding = replace(finding, message=f"{finding.message} The file says why: "
+                                               f"{', '.join(why)}.")
+        if not finding.keys:
+            finding = replace(finding, keys=tuple(("services", s) for s in finding.services))
+        out.setdefault((finding.code, finding.services, finding.message), finding)
+    return sort_findings(out.values())
 
 
 def project_containers(project: str) -> list[Any]:
@@ -207,7 +242,8 @@ def diagnose_live(project: str, *, erl_call: bool = True) -> LiveReport:
     members = tuple(replace(m, error=_secret_free(m.error, cookies)) for m in members)
     snapshot = Snapshot(f"live · {project}", taken_at, time.monotonic() - started, members)
     return LiveReport(project, snapshot, detected, referenced,
-                      live_findings(snapshot, detected, referenced))
+                      live_findings(snapshot, detected, referenced),
+                      config_files([c.labels for c in containers]))
 
 
 def _suffix_known(host: str, facts: Mapping[str, Mapping[str, Any]]) -> bool:
@@ -310,4 +346,5 @@ def _owners(snapshot: Snapshot, host: str) -> list[str]:
                                 *[a.lower() for al in m.aliases.values() for a in al]}]
 
 
-__all__ = ["Detected", "LiveReport", "diagnose_live", "live_findings", "parse_detect"]
+__all__ = ["Detected", "LiveReport", "config_files", "diagnose_live", "live_findings", "merge",
+           "parse_detect"]

@@ -57,6 +57,8 @@ class Service:
     config_files: tuple[tuple[str, str], ...] = ()  # (path, text) of config/*.exs in the build
     volumes: tuple[str, ...] = ()  # container-side targets
     env_scripts: tuple[tuple[str, str], ...] = ()  # (path, text): rel/env.sh.eex, mounted env.sh
+    entrypoint: tuple[str, ...] = ()  # the entrypoint part of ``command`` (to point at it)
+    dns_search: tuple[str, ...] = ()  # `dns_search:` domains (resolv.conf `search`)
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,9 @@ def build_service(name: str, data: Mapping[str, Any], raw: Mapping[str, Any] | N
         config_files=read_config_files(context) if read_files else (),
         volumes=volumes,
         env_scripts=scripts,
+        entrypoint=_argv(data.get("entrypoint")),
+        dns_search=tuple(str(d) for d in ([data["dns_search"]] if isinstance(
+            data.get("dns_search"), str) else data.get("dns_search") or ())),
     )
 
 
