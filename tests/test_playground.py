@@ -29,10 +29,10 @@ def test_naming_schemes():
     short = compose_model(Options(naming="sname"))
     assert env(short, "n1")["RELEASE_DISTRIBUTION"] == "sname"
     assert short["services"]["n1"]["hostname"] == "n1"
-    by_ip = compose_model(Options(naming="ip", strategy="dns"))
+    by_ip = compose_model(Options(naming="ip", strategy="dns_cluster"))
     assert env(by_ip, "n1")["NODE_NAME_BY_IP"] == "app"
     assert "hostname" not in by_ip["services"]["n1"]
-    assert env(by_ip, "n1")["DNS_QUERY"] == "app"
+    assert env(by_ip, "n1")["DNS_CLUSTER_QUERY"] == "app."
     assert by_ip["services"]["n2"]["networks"]["net_a"]["aliases"] == ["app"]
 
 
@@ -46,7 +46,8 @@ def test_one_cookie_differs_and_one_service_starts_late():
 
 @pytest.mark.parametrize(("strategy", "key", "value"), [
     ("none", "CLUSTER_STRATEGY", "none"), ("once", "CLUSTER_STRATEGY", "once"),
-    ("epmd", "CLUSTER_STRATEGY", "epmd"), ("dns", "DNS_POLL_MS", "500")])
+    ("epmd", "CLUSTER_STRATEGY", "epmd"), ("dns_cluster", "DNS_POLL_MS", "500"),
+    ("dnspoll", "CLUSTER_STRATEGY", "dnspoll"), ("dnspoll", "DNS_QUERY", "app")])
 def test_strategies(strategy, key, value):
     model = compose_model(Options(strategy=strategy))
     assert env(model, "n1")[key] == value

@@ -4,7 +4,7 @@ Data flows one way: compose file → ``Lab`` (running) → ``Snapshot`` (probe) 
 ``to_graph`` (networkx) → ``draw_topology`` (matplotlib). One import serves a notebook.
 """
 
-from . import draw, report
+from . import draw, report, resolver
 from .catalogue import Lesson, lessons
 from .catalogue import get as lesson
 from .checkdraw import draw_check
@@ -52,6 +52,7 @@ __all__ = [
     "panel",
     "probe",
     "report",
+    "resolver",
     "rpc",
     "start",
     "to_graph",

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import commands, compose, dist, engine
+from . import commands, compose, dist, engine, resolver
 from .catalogue import Lesson, get
 from .errors import (
     ClusterLabError,
@@ -88,6 +88,23 @@ def label_model(model: dict[str, Any], labels: Mapping[str, str]) -> dict[str, A
             if item is None or item.get("external"):
                 continue
             item["labels"] = {**(item.get("labels") or {}), **labels}
+    return out
+
+
+def pin_resolver(model: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a compose model where every service has an explicit ``dns_search``.
+
+    Docker copies the host's ``search`` line into each container's resolv.conf, and
+    OTP's resolver (so ``Node.connect`` and dns_cluster's ``getbyname``) then tries
+    ``name.<host domain>``. A lab must give the same answers on a laptop, a cloud VM and
+    a CI runner, so a service that does not choose its search list gets ``["."]``
+    (no search line at all). A service that sets ``dns_search`` keeps it: that is how a
+    lesson teaches search domains on purpose.
+    """
+    out = json.loads(json.dumps(model))
+    for service in (out.get("services") or {}).values():
+        if service is not None and "dns_search" not in service:
+            service["dns_search"] = ["."]
     return out
 
 
@@ -173,7 +190,8 @@ class Lab:
         labels = {engine.LABEL: self.project, OWNER: _owner_label(self.detached),
                   LESSON: self.lesson.id if self.lesson else "", VARIANT: self.variant}
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "compose.json").write_text(json.dumps(label_model(model, labels), indent=1))
+        started_model = pin_resolver(label_model(model, labels))
+        (self.run_dir / "compose.json").write_text(json.dumps(started_model, indent=1))
         self._env = {"ERL_COOKIE": self.cookie.reveal(), "CLUSTERLAB_IMAGE": image.tag, **self.env}
         _live_labs.add(self)
         started = time.monotonic()
@@ -363,6 +381,15 @@ class Lab:
             container.name, f"net_kernel connect_node {dist.connect_args(node)}"))
         return dist.parse_connect(rpc(container, "net_kernel", "connect_node",
                                       dist.connect_args(node)))
+
+    def resolve(self, service: str, name: str, call: resolver.Call = "getbyname",
+                rtype: str = "a") -> resolver.Resolution:
+        """What ``service``'s own VM resolves ``name`` to: dns_cluster's ``getbyname``, or
+        libcluster DNSPoll's ``lookup`` (no search list). nslookup can't tell them apart."""
+        container = self.container(service)
+        args = f'["{name}", {rtype}]' if call == "getbyname" else f'["{name}", in, {rtype}]'
+        self._record(commands.erl_call(container.name, f"inet_res {call} {args}"))
+        return resolver.resolve(container, name, call, rtype)
 
     def wait_for_log(self, service: str, text: str, timeout: float = 5,
                      since: datetime | None = None) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 Naming = Literal["sname", "fqdn", "ip"]
-Strategy = Literal["none", "once", "epmd", "epmd-retry", "dns"]
+Strategy = Literal["none", "once", "epmd", "epmd-retry", "dns_cluster", "dnspoll"]
 
 NETWORKS = ("net_a", "net_b")
 NAMINGS: dict[str, str] = {
@@ -27,7 +27,8 @@ STRATEGIES: dict[str, str] = {
     "once": "connect once at start-up (the seed's)",
     "epmd": "host list, no retry (libcluster Epmd default)",
     "epmd-retry": "host list, retry every 500 ms (Epmd + timeout)",
-    "dns": "DNS polling of `app`, dial app@IP (dns_cluster)",
+    "dns_cluster": "dns_cluster: poll `app.` with getbyname, dial app@IP",
+    "dnspoll": "libcluster DNSPoll: poll `app` with lookup, dial app@IP, warn on failure",
 }
 
 
@@ -93,7 +94,11 @@ def _strategy_env(strategy: str, hosts: str) -> dict[str, str]:
         return {"CLUSTER_STRATEGY": "epmd", "CLUSTER_HOSTS": hosts}
     if strategy == "epmd-retry":
         return {"CLUSTER_STRATEGY": "epmd", "CLUSTER_HOSTS": hosts, "CLUSTER_TIMEOUT": "500"}
-    return {"CLUSTER_STRATEGY": "dns", "DNS_QUERY": "app", "DNS_BASENAME": "app",
+    if strategy == "dns_cluster":
+        # The trailing dot keeps the search list (from dotted hostnames) out: lesson 4.
+        return {"CLUSTER_STRATEGY": "dns_cluster", "DNS_CLUSTER_QUERY": "app.",
+                "DNS_BASENAME": "app", "DNS_POLL_MS": "500"}
+    return {"CLUSTER_STRATEGY": "dnspoll", "DNS_QUERY": "app", "DNS_BASENAME": "app",
             "DNS_POLL_MS": "500"}
 
 

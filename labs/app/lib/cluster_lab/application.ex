@@ -7,7 +7,9 @@ defmodule ClusterLab.Application do
   the lessons read them for `erl_call`. It then starts the children chosen by
   the environment:
 
-    * `CLUSTER_STRATEGY` - `none` (default), `once`, `epmd` or `dns`
+    * `CLUSTER_STRATEGY` - `none` (default), `once` (the seed's connect_to_cluster),
+      `epmd` (libcluster Epmd), `dns_cluster` (Phoenix's dns_cluster) or `dnspoll`
+      (libcluster DNSPoll); each behaves like its upstream, see docs/fidelity.md
     * `HTTP_PORT` - serve a 200 "ok" stub (the minio/jaeger stand-in)
     * `HTTP_CHECK_URLS` - poll those URLs like an S3/OTLP client would
 
@@ -53,24 +55,56 @@ defmodule ClusterLab.Application do
   defp monitor, do: if(Node.alive?(), do: [ClusterLab.NodeMonitor], else: [])
 
   defp strategy("none"), do: []
-  defp strategy("once"), do: [{Strategy.Once, hosts: Env.nodes("CLUSTER_HOSTS")}]
 
-  defp strategy("epmd") do
-    [{Strategy.Epmd, hosts: Env.nodes("CLUSTER_HOSTS"), timeout: Env.timeout("CLUSTER_TIMEOUT")}]
+  defp strategy("once") do
+    [{Strategy.Once, hosts: Env.nodes("CLUSTER_HOSTS"), trace: Env.flag("CLUSTER_TRACE")}]
   end
 
-  defp strategy("dns") do
+  defp strategy("epmd") do
+    [
+      {Strategy.Epmd,
+       topology: Env.get("CLUSTER_TOPOLOGY", "epmd"),
+       hosts: Env.nodes("CLUSTER_HOSTS"),
+       timeout: Env.timeout("CLUSTER_TIMEOUT")}
+    ]
+  end
+
+  defp strategy("dns_cluster") do
+    queries = Env.list("DNS_CLUSTER_QUERY")
+
+    if queries == [],
+      do: raise(ArgumentError, "DNS_CLUSTER_QUERY must be set for CLUSTER_STRATEGY=dns_cluster")
+
+    [
+      {Strategy.DNSCluster,
+       [
+         queries: queries,
+         interval: Env.integer("DNS_POLL_MS", 5_000),
+         connect_timeout: Env.integer("DNS_CONNECT_TIMEOUT_MS", 10_000),
+         log: Env.log_level("DNS_CLUSTER_LOG")
+       ] ++ if(basename = Env.get("DNS_BASENAME"), do: [basename: basename], else: [])}
+    ]
+  end
+
+  defp strategy("dnspoll") do
     [
       {Strategy.DNSPoll,
-       query: Env.fetch!("DNS_QUERY", "for CLUSTER_STRATEGY=dns (e.g. the service name)"),
-       basename: Env.get("DNS_BASENAME", own_basename()),
+       topology: Env.get("CLUSTER_TOPOLOGY", "dns_poll"),
+       query: Env.get("DNS_QUERY"),
+       basename: Env.get("DNS_BASENAME"),
        interval: Env.integer("DNS_POLL_MS", 5_000)}
     ]
   end
 
+  defp strategy("dns") do
+    raise ArgumentError,
+          "CLUSTER_STRATEGY=dns is gone: use dns_cluster (Phoenix's DNSCluster, DNS_CLUSTER_QUERY) " <>
+            "or dnspoll (libcluster's DNSPoll, DNS_QUERY and DNS_BASENAME)"
+  end
+
   defp strategy(other) do
     raise ArgumentError,
-          "unknown CLUSTER_STRATEGY=#{inspect(other)}; use none, once, epmd or dns"
+          "unknown CLUSTER_STRATEGY=#{inspect(other)}; use none, once, epmd, dns_cluster or dnspoll"
   end
 
   defp http_children do
@@ -88,7 +122,4 @@ defmodule ClusterLab.Application do
 
     stub ++ check
   end
-
-  # dns_cluster's default: dial peers with this node's own basename.
-  defp own_basename, do: node() |> Atom.to_string() |> String.split("@") |> hd()
 end

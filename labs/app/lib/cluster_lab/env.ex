@@ -53,4 +53,22 @@ defmodule ClusterLab.Env do
       _ -> raise ArgumentError, "#{name}=#{inspect(value)} is not a number of milliseconds"
     end
   end
+
+  @doc "True for `true`/`1`/`yes`; unset or empty is false."
+  def flag(name), do: String.downcase(get(name, "false")) in ["true", "1", "yes"]
+
+  @doc "A Logger level (`debug`, `info`, `warning`, ...) or nil when unset: dns_cluster's `log:`."
+  def log_level(name) do
+    case get(name) do
+      nil ->
+        nil
+
+      level when level in ~w(debug info notice warning error) ->
+        String.to_atom(level)
+
+      other ->
+        raise ArgumentError,
+              "#{name}=#{inspect(other)} is not a Logger level (debug, info, warning, error)"
+    end
+  end
 end

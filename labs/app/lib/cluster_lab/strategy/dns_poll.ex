@@ -1,66 +1,81 @@
 defmodule ClusterLab.Strategy.DNSPoll do
   @moduledoc """
-  Mirrors dns_cluster (Phoenix) and libcluster's `DNSPoll` (no hex deps here).
+  Behaves like libcluster 3.5 `Cluster.Strategy.DNSPoll` (lib/strategy/dns_poll.ex).
 
-  Every `DNS_POLL_MS` (default 5000, first poll at once) it resolves
-  `DNS_QUERY` to A records and dials `DNS_BASENAME@<ip>` for each address,
-  in parallel with a 10 s limit, as dns_cluster does. DNS answers with IPs,
-  so this only works when nodes are *named* by IP (`NODE_NAME_BY_IP`). A
-  peer named `app@svc.lab` makes `Node.connect/1` return false, and, like
-  dns_cluster, that is not logged: the silent empty cluster of lesson 4.
-  (Such a node also dials its own IP, and the kernel itself then logs a
-  cryptic `Cannot get connection id for node` error about it.) Unlike
-  libcluster's `DNSPoll` it never prunes nodes that drop out of DNS.
+    * Resolves `DNS_QUERY` with `:inet_res.lookup(query, :in, :a)` and then `:aaaa`:
+      no search list, so a dotless name is asked as it is.
+    * Dials `DNS_BASENAME@<ip>` for every address but its own name; the basename
+      is required (libcluster's `node_basename`), there is no default.
+    * First poll inside `init/1`, then every `DNS_POLL_MS` (libcluster's
+      `polling_interval`, default 5000).
+    * Dials one after another and logs a warning for every failed dial on every
+      poll: `[libcluster:dns_poll] unable to connect to :"app@172.18.0.3"`.
+    * Disconnects nodes that were in the previous answer and are gone from this one.
+    * Topology name: `CLUSTER_TOPOLOGY` (default `dns_poll`).
 
-      # the same with dns_cluster:
-      {DNSCluster, query: "app", interval: 5_000}
+      # the same in libcluster:
+      config :libcluster,
+        topologies: [dns_poll: [strategy: Cluster.Strategy.DNSPoll,
+                                config: [polling_interval: 5_000, query: "app",
+                                         node_basename: "app"]]]
   """
   use GenServer
-  require Logger
+  alias ClusterLab.Strategy.Libcluster
 
-  def start_link(opts), do: GenServer.start_link(__MODULE__, opts, name: __MODULE__)
+  def start_link(opts), do: GenServer.start_link(__MODULE__, Map.new(opts), name: __MODULE__)
 
-  @impl true
-  def init(opts) do
-    warn_unless_longnames()
-    {:ok, Map.new(opts), {:continue, :poll}}
-  end
+  @doc "The names the next poll would dial (for the fidelity tests; not libcluster API)."
+  def dial_list, do: __MODULE__ |> :sys.get_state() |> nodes()
 
   @impl true
-  def handle_continue(:poll, state), do: {:noreply, poll(state)}
+  def init(state), do: {:ok, poll(Map.put(state, :known, MapSet.new()))}
 
   @impl true
   def handle_info(:poll, state), do: {:noreply, poll(state)}
+  def handle_info(_other, state), do: {:noreply, state}
 
-  defp poll(%{query: query, basename: basename, interval: interval} = state) do
-    known = [node() | Node.list(:connected)]
+  defp poll(%{topology: topology, known: known} = state) do
+    found = MapSet.new(nodes(state))
+    gone = MapSet.difference(known, found)
 
-    peers =
-      for ip <- :inet_res.lookup(to_charlist(query), :in, :a),
-          peer = :"#{basename}@#{:inet.ntoa(ip)}",
-          peer not in known,
-          do: peer
+    kept_gone =
+      for {n, _reason} <- Libcluster.disconnect_nodes(topology, MapSet.to_list(gone)), do: n
 
-    peers
-    |> Task.async_stream(&{&1, Node.connect(&1)},
-      max_concurrency: max(length(peers), 1),
-      timeout: 10_000,
-      on_timeout: :kill_task
-    )
-    # dns_cluster's silence: only a success is logged, false is not.
-    |> Enum.each(fn
-      {:ok, {peer, true}} -> Logger.info("[dns] connected to #{inspect(peer)}")
-      _false_or_timeout -> :ok
-    end)
+    found = MapSet.union(found, MapSet.new(kept_gone))
+    failed = for {n, _reason} <- Libcluster.connect_nodes(topology, MapSet.to_list(found)), do: n
 
-    Process.send_after(self(), :poll, interval)
-    state
+    Process.send_after(self(), :poll, state.interval)
+    %{state | known: MapSet.difference(found, MapSet.new(failed))}
   end
 
-  # dns_cluster's one-time start-up warning: DNS discovery needs long names.
-  defp warn_unless_longnames do
-    unless :net_kernel.longnames() == true do
-      Logger.warning("[dns] DNS discovery needs long names: set RELEASE_DISTRIBUTION=name")
-    end
+  defp nodes(%{topology: topology, query: query, basename: basename})
+       when is_binary(query) and is_binary(basename) and query != "" and basename != "" do
+    Libcluster.debug(topology, "polling dns for '#{query}'")
+    q = String.to_charlist(query)
+
+    for type <- [:a, :aaaa],
+        ip <- :inet_res.lookup(q, :in, type),
+        peer = :"#{basename}@#{:inet.ntoa(ip)}",
+        peer != node(),
+        do: peer
+  end
+
+  defp nodes(%{topology: topology, query: nil, basename: nil}) do
+    Libcluster.warn(
+      topology,
+      "dns polling strategy is selected, but query and basename params missed"
+    )
+
+    []
+  end
+
+  defp nodes(%{topology: topology, query: query, basename: basename}) do
+    Libcluster.warn(
+      topology,
+      "dns polling strategy is selected, but query or basename param is invalid: " <>
+        inspect(%{query: query, node_basename: basename})
+    )
+
+    []
   end
 end

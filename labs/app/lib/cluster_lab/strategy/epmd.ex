@@ -1,13 +1,17 @@
 defmodule ClusterLab.Strategy.Epmd do
   @moduledoc """
-  Mirrors libcluster 3.5 `Cluster.Strategy.Epmd` (no hex deps allowed here).
+  Behaves like libcluster 3.5 `Cluster.Strategy.Epmd` (lib/strategy/epmd.ex).
 
-  Connects to the fixed node list `CLUSTER_HOSTS` at start-up. With
-  `CLUSTER_TIMEOUT` (libcluster's `timeout`, ms) it tries again every that
-  many ms; unset or `infinity` connects once, libcluster's default, so a peer
-  that was down at start-up, or a healed partition, stays split. Like
-  libcluster it skips nodes already connected, logs `connected to` at info
-  and `unable to connect to` at warning, and has no nodedown handling.
+    * An empty `CLUSTER_HOSTS` list: the child is not started (`:ignore`).
+    * The first connect runs inside `init/1`, so the application's start waits for it.
+    * `CLUSTER_TIMEOUT` is libcluster's `timeout` (in the code since 3.3.3; the
+      CHANGELOG lists "reconnect after connection failures" under 3.4.1): after
+      that many idle ms the whole host list is dialled again. Unset or `infinity`,
+      libcluster's default, connects only at start-up, so a peer that was down
+      then, or a healed partition, stays split.
+    * Logs as libcluster does (`ClusterLab.Strategy.Libcluster`), with the topology
+      name `CLUSTER_TOPOLOGY` (default `epmd`): `[libcluster:epmd] connected to ...`.
+    * No nodedown handling of its own.
 
       # the same in libcluster:
       config :libcluster,
@@ -15,41 +19,30 @@ defmodule ClusterLab.Strategy.Epmd do
                             config: [hosts: [:"a@a.lab", :"b@b.lab"], timeout: 1_000]]]
   """
   use GenServer
-  require Logger
+  alias ClusterLab.Strategy.Libcluster
 
-  def start_link(opts), do: GenServer.start_link(__MODULE__, opts, name: __MODULE__)
+  def child_spec(opts), do: %{id: __MODULE__, start: {__MODULE__, :start_link, [opts]}}
 
-  @impl true
-  def init(opts) do
-    state = %{
-      hosts: Keyword.fetch!(opts, :hosts),
-      timeout: Keyword.get(opts, :timeout, :infinity)
-    }
-
-    {:ok, state, {:continue, :connect}}
-  end
-
-  @impl true
-  def handle_continue(:connect, state), do: {:noreply, connect(state)}
-
-  @impl true
-  def handle_info(:connect, state), do: {:noreply, connect(state)}
-
-  defp connect(%{hosts: hosts, timeout: timeout} = state) do
-    for host <- hosts -- [node() | Node.list(:connected)] do
-      case Node.connect(host) do
-        true ->
-          Logger.info("[epmd] connected to #{inspect(host)}")
-
-        false ->
-          Logger.warning("[epmd] unable to connect to #{inspect(host)}")
-
-        :ignored ->
-          Logger.warning("[epmd] unable to connect to #{inspect(host)}: not part of network")
-      end
+  def start_link(opts) do
+    case Keyword.fetch!(opts, :hosts) do
+      [] -> :ignore
+      _hosts -> GenServer.start_link(__MODULE__, Map.new(opts), name: __MODULE__)
     end
-
-    if timeout != :infinity, do: Process.send_after(self(), :connect, timeout)
-    state
   end
+
+  @impl true
+  def init(state) do
+    connect(state)
+    {:ok, state, state.timeout}
+  end
+
+  @impl true
+  def handle_info(:timeout, state) do
+    connect(state)
+    {:noreply, state, state.timeout}
+  end
+
+  def handle_info(_other, state), do: {:noreply, state, state.timeout}
+
+  defp connect(%{topology: topology, hosts: hosts}), do: Libcluster.connect_nodes(topology, hosts)
 end

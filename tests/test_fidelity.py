@@ -1,0 +1,221 @@
+"""The lab's strategies behave like the real libraries, on live containers of the lab image.
+
+Each test is one row of docs/fidelity.md: dns_cluster 0.2.0, libcluster 3.5 DNSPoll and
+Epmd, and the seed's one-shot connect. A lesson that relies on a behaviour relies on it
+because a test here proves the stand-in has it.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+from clusterlab import engine, image
+from clusterlab.lifecycle import Lab
+from clusterlab.probes import rpc, wait_until
+
+pytestmark = pytest.mark.docker
+
+HERE = Path(__file__).parent / "fidelity"
+
+
+def start(name: str, **env: str) -> Lab:
+    lab = Lab.create("00-setup", f"fidelity-{name}", compose_file=HERE / f"{name}.yaml",
+                     env=env, progress=image.quiet)
+    return lab.up()
+
+
+@pytest.fixture(scope="module")
+def dns_lab():
+    # A unique ULA /64 per run, so parallel runs never ask for the same subnet.
+    subnet = f"fd{random.randrange(256):02x}:{random.randrange(65536):04x}:" \
+             f"{random.randrange(65536):04x}:1::/64"
+    lab = start("dns_cluster", V6_SUBNET=subnet)
+    yield lab
+    lab.down()
+
+
+@pytest.fixture(scope="module")
+def poll_lab():
+    lab = start("dnspoll", V4_SUBNET=f"10.{random.randrange(200, 250)}.{random.randrange(256)}.0/24")
+    yield lab
+    lab.down()
+
+
+@pytest.fixture(scope="module")
+def epmd_lab():
+    lab = start("epmd_once")
+    yield lab
+    lab.down()
+
+
+def node_of(lab: Lab, service: str) -> str:
+    return rpc(lab.container(service), "erlang", "node").strip("'")
+
+
+def nodes_of(lab: Lab, service: str) -> set[str]:
+    return set(re.findall(r"'([^']+)'", rpc(lab.container(service), "erlang", "nodes")))
+
+
+def dial_list(lab: Lab, service: str, module: str) -> set[str]:
+    answer = rpc(lab.container(service), f"Elixir.ClusterLab.Strategy.{module}", "dial_list")
+    return set(re.findall(r'"([^"]+)"', answer)) | set(re.findall(r"'([^']+)'", answer))
+
+
+def state(lab: Lab, service: str, module: str) -> str:
+    """The strategy's state as erl_call prints it, binaries (``#Bin<97,112,112>``) as text."""
+    text = re.sub(r"\s+", "", rpc(lab.container(service), "sys", "get_state",
+                                  f"['Elixir.ClusterLab.Strategy.{module}']"))
+    return re.sub(r"#Bin<([\d,]*)>",
+                  lambda m: '"' + bytes(int(b) for b in m.group(1).split(",") if b).decode() + '"',
+                  text)
+
+
+def ip_of(lab: Lab, service: str, v6: bool = False) -> str:
+    networks = lab.container(service).attrs["NetworkSettings"]["Networks"]
+    (settings,) = networks.values()
+    return settings["GlobalIPv6Address" if v6 else "IPAddress"]
+
+
+def first(lab: Lab, service: str, text: str):
+    return lab.log_lines(service, text)[0]
+
+
+# -- dns_cluster 0.2.0 ------------------------------------------------------------------
+
+
+def test_dns_cluster_applies_the_search_list_of_a_dotted_hostname(dns_lab):
+    # getbyname tries only `app.lab` on `dotted`, so it dials nobody and logs nothing.
+    assert dns_lab.resolve("dotted", "app").error == "nxdomain"
+    assert len(dns_lab.resolve("dotted", "app", call="lookup").addresses) == 3
+    assert dns_lab.resolve("dotted", "app.").ok
+    assert dial_list(dns_lab, "dotted", "DNSCluster") == set()
+    assert not dns_lab.log_lines("dotted", "connected to")
+    # The same query from a dotless hostname (no search domain) finds all three.
+    assert len(dns_lab.resolve("plain", "app").addresses) == 3
+
+
+def test_dns_cluster_queries_a_and_aaaa(dns_lab):
+    v6 = {f"app@{ip_of(dns_lab, s, v6=True)}" for s in ("plain", "dotted", "quiet")}
+    assert all(name != "app@" for name in v6)
+    # A-record peers are connected by now; what is left to dial includes every AAAA name.
+    wait_until(lambda: nodes_of(dns_lab, "plain") >= {node_of(dns_lab, "quiet")}, 10,
+               what="plain connected to quiet")
+    assert dial_list(dns_lab, "plain", "DNSCluster") >= v6
+
+
+def test_dns_cluster_dials_itself_and_logs_only_successes_when_asked(dns_lab):
+    me = node_of(dns_lab, "plain")
+    quiet = node_of(dns_lab, "quiet")
+    # Node.list(:visible) never holds the node itself, so every poll dials it (true).
+    dns_lab.wait_for_log("plain", f"{me} connected to {me}", timeout=10)
+    dns_lab.wait_for_log("plain", f"{me} connected to {quiet}", timeout=10)
+    # The AAAA names fail on every poll, and no line says so.
+    assert not dns_lab.log_lines("plain", "fd")
+    # Defaults: no log option, so not a single line from the strategy.
+    assert not dns_lab.log_lines("quiet", "connected to")
+    assert not dns_lab.log_lines("quiet", "[warning]")
+
+
+def test_dns_cluster_defaults_and_first_poll_at_once(dns_lab):
+    quiet = state(dns_lab, "quiet", "DNSCluster")
+    assert "interval=>5000" in quiet and "connect_timeout=>10000" in quiet
+    assert "log=>nil" in quiet
+    # plain polls every 5000 ms (the default), yet dialled within the first moments.
+    me = node_of(dns_lab, "plain")
+    ready = first(dns_lab, "plain", "[clusterlab] ready")
+    dialled = first(dns_lab, "plain", f"{me} connected to")
+    assert abs(dialled.seconds_after(ready.at)) < 2.5
+
+
+def test_dns_cluster_warns_once_without_long_names(dns_lab):
+    lines = dns_lab.log_lines("short", "not running with longnames")
+    assert len(lines) == 1 and "[warning]" in lines[0].text
+
+
+# -- libcluster 3.5 DNSPoll -------------------------------------------------------------
+
+
+def test_dnspoll_uses_lookup_without_search_list(poll_lab):
+    assert poll_lab.resolve("poller", "app").error == "nxdomain"   # getbyname: app.lab
+    peer = node_of(poll_lab, "peer")
+    wait_until(lambda: peer in nodes_of(poll_lab, "poller"), 10, what="poller → peer")
+    assert poll_lab.log_lines("poller", f'[libcluster:dns_poll] connected to :"{peer}"')
+
+
+def test_dnspoll_warns_on_every_failed_dial_on_every_poll(poll_lab):
+    stranger = f'app@{ip_of(poll_lab, "stranger")}'
+    text = f'[libcluster:dns_poll] unable to connect to :"{stranger}"'
+    lines = wait_until(lambda: (found := poll_lab.log_lines("poller", text))
+                       and len(found) >= 3 and found, 10, what="three polls' warnings")
+    assert all("[warning]" in line.text for line in lines)
+
+
+def test_dnspoll_skips_its_own_name(poll_lab):
+    me = node_of(poll_lab, "poller")
+    names = dial_list(poll_lab, "poller", "DNSPoll")
+    assert me not in names and f'app@{ip_of(poll_lab, "peer")}' in names
+
+
+def test_dnspoll_first_poll_in_init_and_defaults(poll_lab):
+    # init/1 polls before the supervisor returns, so before the ready line.
+    polled = first(poll_lab, "poller", "[libcluster:dns_poll] polling dns for 'app'")
+    ready = first(poll_lab, "poller", "[clusterlab] ready")
+    assert polled.at <= ready.at and "[debug]" in polled.text
+    assert not poll_lab.log_lines("defaults", "polling dns for")   # debug is off by default
+    defaults = state(poll_lab, "defaults", "DNSPoll")
+    assert "interval=>5000" in defaults and 'topology=>"dns_poll"' in defaults
+
+
+def test_dnspoll_disconnects_a_node_that_leaves_dns(poll_lab):
+    peer = node_of(poll_lab, "peer")
+    wait_until(lambda: peer in nodes_of(poll_lab, "poller"), 10, what="poller → peer")
+    container = poll_lab.container("peer")
+    (name,) = container.attrs["NetworkSettings"]["Networks"]
+    network = engine.client().networks.get(name)
+    ip = ip_of(poll_lab, "peer")
+    # Same address, no `app` alias: still reachable, gone from the DNS answer.
+    network.disconnect(container)
+    network.connect(container, ipv4_address=ip, aliases=[])
+    poll_lab.wait_for_log("poller", f'[libcluster:dns_poll] disconnected from :"{peer}"',
+                          timeout=10)
+    assert peer not in nodes_of(poll_lab, "poller")
+
+
+# -- libcluster 3.5 Epmd, and the seed's one-shot connect -------------------------------
+
+
+def test_epmd_connects_in_init_and_once_without_timeout(epmd_lab):
+    target = node_of(epmd_lab, "target")
+    wait_until(lambda: target in nodes_of(epmd_lab, "retry"), 15, what="retry → target")
+    failed = epmd_lab.log_lines("once_epmd", f'[libcluster:epmd] unable to connect to :"{target}"')
+    assert len(failed) == 1 and "[warning]" in failed[0].text
+    assert failed[0].at <= first(epmd_lab, "once_epmd", "[clusterlab] ready").at
+    assert nodes_of(epmd_lab, "once_epmd") == set()
+
+
+def test_epmd_with_timeout_redials_and_skips_itself(epmd_lab):
+    target = node_of(epmd_lab, "target")
+    line = epmd_lab.wait_for_log("retry", f'[libcluster:epmd] connected to :"{target}"',
+                                 timeout=15)
+    assert "[info]" in line
+    assert len(epmd_lab.log_lines("retry", "unable to connect to", target)) >= 2
+    assert not epmd_lab.log_lines("retry", 'connect to :"app@retry.lab"')
+    assert not epmd_lab.log_lines("retry", 'connected to :"app@retry.lab"')
+
+
+def test_epmd_with_an_empty_host_list_does_not_start(epmd_lab):
+    assert rpc(epmd_lab.container("empty"), "erlang", "whereis",
+               "['Elixir.ClusterLab.Strategy.Epmd']") == "undefined"
+    assert not epmd_lab.log_lines("empty", "libcluster")
+
+
+def test_seed_connect_once_is_silent_and_the_trace_knob_is_not(epmd_lab):
+    target = node_of(epmd_lab, "target")
+    wait_until(lambda: target in nodes_of(epmd_lab, "retry"), 15, what="retry → target")
+    assert nodes_of(epmd_lab, "seed") == set()
+    assert not epmd_lab.log_lines("seed", "Node.connect") and not epmd_lab.log_lines("seed", target)
+    traced = epmd_lab.log_lines("traced", f'[once] Node.connect(:"{target}") -> false, not retried')
+    assert len(traced) == 1
