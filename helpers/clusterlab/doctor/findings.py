@@ -122,7 +122,12 @@ def compose_refuses(project: Project) -> list[Finding]:
              if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", project.compose_error)]
     return [_f("CL001", [], f"`docker compose config` refuses this file: {project.compose_error}",
                "Fix what Compose reports; the other findings were read from the raw YAML.",
-               [_svc(named[0])] if named else [])]
+               [_svc(named[0], key) for key in _SERVICE_KEYS if key in project.compose_error]
+               + [_svc(named[0])] if named else [])]
+
+
+_SERVICE_KEYS = ("container_name", "ports", "networks", "network_mode", "hostname", "volumes",
+                 "environment", "extends", "deploy", "build", "image")
 
 
 # -- networks ------------------------------------------------------------------------------
@@ -617,6 +622,19 @@ def network_prefix_trap(project: Project) -> list[Finding]:
                       "Fine as is; just don't expect `<other>.<key>` names to resolve.",
                       [_svc(n, "hostname") for n in via_hostname]))
     return out
+
+
+# -- live mode's codes (its checks are in live.py; registered here so every format knows them) --
+
+for _code, _severity, _title in (
+    ("CL701", "error", "live: a node's host does not resolve from a peer"),
+    ("CL702", "error", "live: a name in the environment does not resolve"),
+    ("CL703", "error", "live: nodes are up but not connected"),
+    ("CL704", "warning", "live: one-sided view"),
+    ("CL705", "error", "live: cookies differ"),
+    ("CL706", "warning", "live: could not check"),
+):
+    CATALOGUE[_code] = (_severity, _title)
 
 
 # -- running them ------------------------------------------------------------------------------

@@ -254,18 +254,6 @@ def _suffix_known(host: str, facts: Mapping[str, Mapping[str, Any]]) -> bool:
 
 # -- pure: snapshot → findings --------------------------------------------------------------
 
-_LIVE_CODES = (
-    ("CL701", "error", "live: a node's host does not resolve from a peer"),
-    ("CL702", "error", "live: a name in the environment does not resolve"),
-    ("CL703", "error", "live: nodes are up but not connected"),
-    ("CL704", "warning", "live: one-sided view"),
-    ("CL705", "error", "live: cookies differ"),
-    ("CL706", "warning", "live: could not check"),
-)
-for _code, _severity, _title in _LIVE_CODES:
-    CATALOGUE[_code] = (_severity, _title)
-
-
 def _lf(code: str, services: Sequence[str], message: str, fix: str) -> Finding:
     return Finding(code, CATALOGUE[code][0], tuple(sorted(set(services))), message, fix)
 
