@@ -36,25 +36,102 @@ def pytest_collection_modifyitems(config, items):
 
 
 def leftovers() -> list[str]:
-    """Projects whose containers or networks carry a ClusterLab label."""
+    """Projects whose containers or networks carry a ClusterLab label, except labs that a
+    live process outside this run owns (someone else's lab on a shared engine)."""
     from clusterlab import lifecycle
 
-    return sorted(lifecycle.projects())
+    return sorted(project for project, labels in lifecycle.projects().items()
+                  if not _someone_elses(labels.get(lifecycle.OWNER, "")))
+
+
+def _someone_elses(owner: str) -> bool:
+    """Owner labels read ``host/pid``: a live pid that is not this run's is not ours to judge.
+    A dead owner (a kernel, a worker, a CLI call of this run) is judged."""
+    import socket
+
+    host, _, pid = owner.rpartition("/")
+    if host != socket.gethostname() or not pid.isdigit() or not _alive(int(pid)):
+        return False
+    return not _descends_from(int(pid), os.getpid())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                pid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+    return False
 
 
 _before: set[str] = set()
+_ran_docker: list[str] = []
+
+
+def _is_xdist_worker(config) -> bool:
+    """Under pytest-xdist only the controller judges: it starts before and ends after every
+    worker, and sees every worker's reports; a worker would flag its siblings' live labs."""
+    return hasattr(config, "workerinput")
 
 
 def pytest_sessionstart(session):
     """Labs that existed before the run are someone else's; only ours are judged."""
-    if _engine_error() is None:
+    if not _is_xdist_worker(session.config) and _engine_error() is None:
         _before.update(leftovers())
 
 
+def pytest_runtest_logreport(report):
+    """Remember that a Docker test or a notebook ran (reports reach the xdist controller)."""
+    if report.when == "call" and ("docker" in report.keywords or ".ipynb" in report.nodeid):
+        _ran_docker.append(report.nodeid)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A notebook cell that times out says so first: which notebook, which cell, how long,
+    and whether the kernel ever started it (if not, the request sat unread: a stall)."""
+    report = yield
+    if report.failed and call.when == "call" and item.path.suffix == ".ipynb" \
+            and call.excinfo is not None and "timed out" in str(report.longrepr):
+        report.longrepr = f"{_timeout_headline(item, call.excinfo.value)}\n\n{report.longrepr}"
+    return report
+
+
+def _timeout_headline(item, exc) -> str:
+    timeout = item.config.getoption("nbmake_timeout", None)
+    try:  # nbmake's NotebookFailedException carries the executed notebook and the cell
+        result = exc.args[0]
+        index = result.error.failing_cell_index
+        cell = result.nb.cells[index]
+    except (AttributeError, IndexError, TypeError):
+        return f"STALL? {item.path.name}: a cell did not finish within {timeout} s."
+    first = next((line for line in cell.source.splitlines() if line.strip()), "")
+    started = "iopub.status.busy" in cell.get("metadata", {}).get("execution", {})
+    why = ("the kernel was busy with it: the cell itself hung" if started else
+           "the kernel never started it: the request sat unread while the kernel idled "
+           "(the stall of issue 9; bench/stall_loop.py reproduces it)")
+    return (f"STALL: {item.path.name} cell {index} (`{first[:60]}`) did not finish within "
+            f"{timeout} s (the per-cell timeout); {why}.")
+
+
 def pytest_sessionfinish(session, exitstatus):
-    ran_docker = any(item.get_closest_marker("docker") or item.path.suffix == ".ipynb"
-                     for item in getattr(session, "items", []))
-    if not ran_docker or _engine_error() is not None or os.environ.get("CLUSTERLAB_SHARED_ENGINE"):
+    if _is_xdist_worker(session.config):
+        return
+    if not _ran_docker or _engine_error() is not None \
+            or os.environ.get("CLUSTERLAB_SHARED_ENGINE"):
         return
     left = sorted(set(leftovers()) - _before)
     if left:
