@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from clusterlab.doctor.live import Detected, live_findings, parse_detect, parse_getent
+from clusterlab.doctor.findings import Finding
+from clusterlab.doctor.live import (
+    Detected,
+    config_files,
+    live_findings,
+    merge,
+    parse_detect,
+    parse_getent,
+)
 from clusterlab.lifecycle import Cookie
 from clusterlab.probes import DnsAnswer, Member, Snapshot
 
@@ -67,6 +75,25 @@ def test_live_findings_split_nxdomain_and_cookies() -> None:
     assert all("oneone" not in f.message for f in found)
 
 
+def test_config_files_from_compose_labels() -> None:
+    labels = [{}, {"com.docker.compose.project.config_files": "/srv/a/compose.yaml,over.yaml",
+                   "com.docker.compose.project.working_dir": "/srv/a"}]
+    assert config_files(labels) == ("/srv/a/compose.yaml", "/srv/a/over.yaml")
+    assert config_files([{}]) == ()
+
+
+def test_merge_deduplicates_and_says_why() -> None:
+    static = [Finding("CL102", "error", ("a", "minio"), "a names minio…", "fix"),
+              Finding("CL403", "warning", ("a",), "cookie written", "fix")]
+    live = [Finding("CL702", "error", ("a", "minio"), "a cannot resolve minio.", "fix"),
+            Finding("CL704", "warning", ("a", "b"), "one-sided.", "fix")]
+    merged = merge([*static, static[0]], live)
+    assert [f.code for f in merged] == ["CL102", "CL702", "CL403", "CL704"]
+    assert merged[1].message.endswith("The file says why: CL102.")
+    assert merged[3].message == "one-sided." and merged[3].keys == (("services", "a"),
+                                                                   ("services", "b"))
+
+
 def _live_cases() -> list:
     from clusterlab.catalogue import lessons
 
@@ -105,3 +132,49 @@ def test_live_doctor_without_erl_call_uses_the_release_rpc() -> None:
         fallback = diagnose_live(lab.project, erl_call=False)
         assert [f for f in fallback.findings if f.code in ("CL703", "CL706")] == []
         assert all(m.peers for m in fallback.snapshot.nodes), fallback.snapshot.nodes
+
+
+COOKIE_IN_FILE = """\
+# Started by plain `docker compose`, not by ClusterLab; the cookie is written in the file.
+services:
+  a:
+    image: {image}
+    hostname: a.lab
+    environment:
+      RELEASE_DISTRIBUTION: name
+      RELEASE_NODE: app@a.lab
+      RELEASE_COOKIE: Zq3vX9mR2kLp7TtW8yB4nC6dQ1
+      CLUSTER_STRATEGY: epmd
+      CLUSTER_TIMEOUT: "500"
+      CLUSTER_HOSTS: app@a.lab
+"""
+
+
+@pytest.mark.docker
+def test_live_mode_reads_the_file_the_project_was_started_from(tmp_path) -> None:
+    """A static-only problem (a cookie written in the file) shows in live mode; when the
+    file is gone, the doctor says so and still reports what it sees live."""
+    import uuid
+
+    import clusterlab as cl
+    from clusterlab import compose
+    from clusterlab.doctor import check_project
+
+    path = tmp_path / "compose.yaml"
+    path.write_text(COOKIE_IN_FILE.format(image=cl.image.ensure_image(cl.image.quiet).tag))
+    project = f"cldoctor{uuid.uuid4().hex[:8]}"
+    moved = tmp_path / "elsewhere.yaml"
+    try:
+        compose.run(["-p", project, "-f", path, "up", "-d"], cwd=tmp_path)
+        report, live = check_project(project)
+        assert live.config_files == (str(path),)
+        [hit] = [f for f in report.findings if f.code == "CL403"]
+        assert (hit.location.file, hit.location.line) == (str(path), 9), hit.location
+        assert "Zq3vX9mR2kLp7TtW8yB4nC6dQ1" not in repr(report.findings)
+        path.rename(moved)
+        gone, _ = check_project(project)
+        assert "CL403" not in {f.code for f in gone.findings}
+        assert any("is gone" in note for note in gone.notes), gone.notes
+    finally:
+        compose.run(["-p", project, "-f", moved if moved.exists() else path, "down",
+                     "--timeout", "0"], cwd=tmp_path, check=False)
