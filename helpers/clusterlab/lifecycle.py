@@ -537,15 +537,37 @@ def newest_project() -> str:
     return rows[-1]["Labels"][engine.LABEL]
 
 
+def _removed(remove: Callable[[], Any]) -> bool:
+    """Run one removal; True once the object is gone. Two labs starting at once (parallel
+    tests) both reap the same orphan: its "already in progress" or "not found" is no error,
+    and a network whose containers the other reaper is still removing is tried again."""
+    import docker.errors
+
+    try:
+        remove()
+    except docker.errors.NotFound:
+        return True
+    except docker.errors.APIError as exc:
+        if exc.status_code == 409 and "already in progress" in str(exc):
+            return True
+        if exc.status_code in (403, 409) and "active endpoints" in str(exc):
+            return False
+        raise
+    return True
+
+
 def remove_project(project: str) -> int:
     """Force-remove everything labelled with ``project``; returns how many objects went."""
+    if not project:  # an empty name would match every lab on the engine
+        raise ValueError("remove_project needs a project name")
     api = engine.client().api
     removed = 0
     for row in _containers(project):
-        api.remove_container(row["Id"], force=True, v=True)
+        _removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
         removed += 1
     for row in _networks(project):
-        api.remove_network(row["Id"])
+        wait_until(lambda row=row: _removed(lambda: api.remove_network(row["Id"])), timeout=30,
+                   what=f"removing network {row['Name']}")
         removed += 1
     for row in _volumes(project):
         api.remove_volume(row["Name"], force=True)
