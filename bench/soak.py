@@ -39,6 +39,10 @@ class Run:
     index: int
     seconds: float = 0.0
     cells: list[tuple[int, float]] = field(default_factory=list)
+    # cell → seconds from the kernel's "busy" to its execute_reply, by the kernel's clock;
+    # None when the kernel never went busy for it. A stalled cell whose kernel side is short
+    # means the reply was sent and the client did not notice it.
+    kernel_side: dict[int, float | None] = field(default_factory=dict)
     error: str = ""          # "" when the run passed
     failed_cell: int | None = None
     failed_line: str = ""
@@ -56,12 +60,32 @@ class Run:
 
     def stalls(self, threshold: float) -> list[str]:
         """Cells (or the overhead) over ``threshold`` seconds, worded for the report."""
-        found = [f"cell {i} took {s:.1f} s" for i, s in self.cells if s > threshold]
+        found = [f"cell {i} took {s:.1f} s ({self._kernel_words(i)})"
+                 for i, s in self.cells if s > threshold]
         if self.overhead > threshold:
             found.append(f"kernel start/stop took {self.overhead:.1f} s")
         if self.timed_out and not found:
             found.append(f"cell {self.failed_cell} hit the cell timeout")
         return found
+
+
+    def _kernel_words(self, index: int) -> str:
+        seconds = self.kernel_side.get(index)
+        if seconds is None:
+            return "the kernel never reported busy for it"
+        return f"kernel busy → reply {seconds:.1f} s by its own clock"
+
+    def record_kernel_side(self, index: int, execution: dict[str, str]) -> None:
+        """From nbclient's record_timing: the kernel's own timestamps for this cell."""
+        from datetime import datetime
+
+        busy, reply = execution.get("iopub.status.busy"), execution.get("shell.execute_reply")
+        if not busy or not reply:
+            self.kernel_side[index] = None
+            return
+        parse = datetime.fromisoformat
+        self.kernel_side[index] = (parse(reply.replace("Z", "+00:00"))
+                                   - parse(busy.replace("Z", "+00:00"))).total_seconds()
 
 
 def default_notebooks() -> list[Path]:
@@ -97,13 +121,15 @@ def run_once(path: str, index: int, cell_timeout: int) -> Run:
             finally:
                 if cell.cell_type == "code":
                     run.cells.append((cell_index, time.monotonic() - start))
+                    run.record_kernel_side(cell_index,
+                                           cell.get("metadata", {}).get("execution", {}))
 
     if path.endswith("exercise.ipynb"):
         os.environ["CLUSTERLAB_EXERCISE"] = "solution"
     else:
         os.environ.pop("CLUSTERLAB_EXERCISE", None)
     nb = nbformat.read(path, as_version=4)
-    client = Timed(nb, timeout=cell_timeout, kernel_name="python3",
+    client = Timed(nb, timeout=cell_timeout, kernel_name="python3", record_timing=True,
                    resources={"metadata": {"path": str(Path(path).parent)}})
     start = time.monotonic()
     try:
