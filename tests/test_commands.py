@@ -58,3 +58,27 @@ def test_the_log_keeps_a_repeated_step_once_and_stays_bounded():
 def test_network_connect_restores_aliases():
     assert commands.network_connect("cl_default", "cl-x-1", ["user_svc", "u"]) == (
         "docker network connect --alias user_svc --alias u cl_default cl-x-1")
+
+
+def test_doctor_verbose_lists_its_commands_without_the_cookie():
+    from clusterlab.doctor.live import Detected, LiveReport, commands_run
+    from clusterlab.lifecycle import Cookie
+
+    snap = Snapshot("live", datetime.now(UTC), 0.1, (
+        member("p-a-1", "a@a.lab", ["b.lab"]), member("p-b-1", "b@b", []),
+        member("p-c-1", "c@c", [])))
+    detected = {
+        "p-a-1": Detected("a@a.lab", "name", Cookie("sekrit-from-env"), None,
+                          {"RELEASE_COOKIE": "sekrit-from-env"}, frozenset({"erl_call"})),
+        "p-b-1": Detected("b@b", "sname", Cookie("sekrit-from-argv"), None, {},
+                          frozenset({"erl_call"})),
+        "p-c-1": Detected("c@c", "sname", None, "/app/bin/app", {}, frozenset()),
+    }
+    lines = commands_run(LiveReport("p", snap, detected, {}, []))
+    text = "\n".join(lines)
+    assert "sekrit" not in text
+    assert "docker exec p-a-1 nslookup b.lab" in lines
+    assert """erl_call -name a@a.lab -c "$RELEASE_COOKIE" -a "erlang nodes\"""" in text
+    assert 'erl_call -sname b@b -c "sekr…(16 chars)"' in text
+    assert lines[-1].startswith("docker exec p-c-1 /app/bin/app rpc ")
+    assert shlex.split(lines[0])[:5] == ["docker", "exec", "p-a-1", "sh", "-c"]

@@ -171,4 +171,19 @@ def test_the_panel_shows_the_commands_of_removed_labs_too():
                               "docker compose -p cl01-fixed down"]
     shown = html.unescape(box.children[4].value.removeprefix("<pre style='margin:0'>")
                           .removesuffix("</pre>"))
-    assert shown.splitlines()[1:] == ctl.commands()[-6:]
+    assert shown.splitlines() == ctl.shown_commands()
+    assert shown.splitlines()[1:] == ctl.commands()[-4:], "no probe yet: every step is shown"
+
+
+def test_the_panel_shows_the_step_and_one_example_of_the_probe():
+    ctl = LabController.for_lesson("01", lambda *a: None)
+    ctl.past = ["docker compose up", "docker exec a nslookup minio",
+                "docker exec b nslookup minio",
+                """docker exec b sh -c 'erl_call -a "erlang nodes"'""",
+                "docker network disconnect net b",
+                "docker exec a nslookup minio", "docker exec c nslookup minio"]
+    assert ctl.shown_commands(last=1) == [
+        "# the last steps, by hand (the cookie is read inside the container):",
+        "docker network disconnect net b",
+        "# a Look asks every container, for example:",
+        "docker exec c nslookup minio", """docker exec b sh -c 'erl_call -a "erlang nodes"'"""]

@@ -83,6 +83,19 @@ class LabController:
         lines = self.past + (list(self.lab.commands()) if self.lab is not None else [])
         return lines[-last:] if last else lines
 
+    def shown_commands(self, last: int = 6) -> list[str]:
+        """What the panel prints: the last ``last`` steps by hand, then one example of each
+        command a Look runs (a probe is dozens of lines and would hide the step itself)."""
+        lines = self.commands()
+        steps = [line for line in lines if not _is_probe(line)][-last:]
+        shown = ["# the last steps, by hand (the cookie is read inside the container):", *steps]
+        dns = next((line for line in reversed(lines) if " nslookup " in line), None)
+        nodes = next((line for line in reversed(lines) if '"erlang nodes"' in line), None)
+        if dns or nodes:
+            shown += ["# a Look asks every container, for example:",
+                      *[line for line in (dns, nodes) if line]]
+        return shown
+
     def _retire(self) -> None:
         """Remove the lab, keeping its command history (``down`` is the last line)."""
         self.lab.down()
@@ -191,6 +204,10 @@ class LabController:
         self._say("lab removed")
 
 
+def _is_probe(line: str) -> bool:
+    return " nslookup " in line or '"erlang nodes"' in line
+
+
 def _choices(w: Any) -> tuple[Any, Callable[[], playground.Options]]:
     """The playground's knobs, and a function reading them into ``Options``."""
     services = playground.Options().services
@@ -222,6 +239,7 @@ def panel(lesson: str, controller: LabController | None = None) -> Any:
     from IPython.display import display
 
     from .draw import draw_dns_matrix, draw_topology
+    from .report import summary
     from .topology import to_graph
 
     ctl = controller or LabController.for_lesson(lesson)
@@ -249,14 +267,17 @@ def panel(lesson: str, controller: LabController | None = None) -> Any:
         out.clear_output()
         with out:
             print("\n".join(ctl.log[-8:]))
-        lines = ["# the same steps by hand (the cookie is read inside the container):",
-                 *ctl.commands(last=6)]
-        typed.value = f"<pre style='margin:0'>{html.escape(chr(10).join(lines))}</pre>"
+        shown = html.escape("\n".join(ctl.shown_commands()))
+        typed.value = f"<pre style='margin:0'>{shown}</pre>"
         if ctl.snapshot is not drawn[0]:
             drawn[0] = ctl.snapshot
-            pictures.clear_output(wait=True)
+            # wait=True keeps the old pictures until the new ones arrive (no flicker); after
+            # Down nothing arrives, so they must go at once.
+            pictures.clear_output(wait=ctl.snapshot is not None)
             if ctl.snapshot is not None:
                 with pictures:
+                    # islands and clusters in words, above the pictures that show them
+                    print("\n".join(summary(ctl.snapshot).splitlines()[1:]))
                     display(draw_topology(to_graph(ctl.snapshot)), draw_dns_matrix(ctl.snapshot))
 
     ctl.listeners.append(refresh)

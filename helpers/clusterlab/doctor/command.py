@@ -32,6 +32,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     cmd.add_argument("--ignore", action="append", default=[], metavar="CODE",
                      help="suppress a finding code (repeat, or comma-separate)")
     cmd.add_argument("--graph", metavar="PNG", help="live mode: draw the observed topology")
+    cmd.add_argument("--verbose", "-v", action="store_true",
+                     help="live mode: print the docker commands it ran (on stderr), to "
+                          "repeat by hand")
     cmd.set_defaults(func=run)
     return cmd
 
@@ -50,6 +53,11 @@ def run(args: argparse.Namespace) -> int:
         from . import check_project
 
         report, live = check_project(args.project, ignore=ignore)
+        if args.verbose:
+            from .live import commands_run
+
+            print("\n".join(["# commands run (the cookie stays in the container):",
+                             *commands_run(live)]), file=sys.stderr)
         if args.graph:
             from ..draw import draw_topology
             from ..topology import to_graph

@@ -246,6 +246,38 @@ def diagnose_live(project: str, *, erl_call: bool = True) -> LiveReport:
                       config_files([c.labels for c in containers]))
 
 
+_FIND_BEAM = ("for p in /proc/[0-9]*; do grep -qa beam.smp $p/cmdline 2>/dev/null && "
+              'tr "\\0" " " < $p/cmdline | sed "s/-setcookie [^ ]*/-setcookie …/" && echo; done')
+
+
+def commands_run(report: LiveReport) -> list[str]:
+    """What the live doctor did, as commands to repeat by hand (``--verbose`` prints them).
+
+    The cookie is read inside the container (``$RELEASE_COOKIE``) when the node has it in
+    its environment; otherwise only its masked form is shown.
+    """
+    from .. import commands
+
+    lines: list[str] = []
+    for member in report.snapshot.members:
+        found = report.detected.get(member.container, Detected())
+        lines.append(commands.docker("exec", member.container, "sh", "-c", _FIND_BEAM))
+        lines += [commands.nslookup(member.container, name) for name in member.dns]
+        if not found.node:
+            continue
+        if "erl_call" in found.tools:
+            flag = "-name" if found.mode == "name" else "-sname"
+            cookie = ('"$RELEASE_COOKIE"' if "RELEASE_COOKIE" in found.environ
+                      else f'"{found.cookie.masked() if found.cookie else "?"}"')
+            lines.append(commands.docker("exec", member.container, "sh", "-c",
+                                         f"erl_call {flag} {found.node} -c {cookie} "
+                                         '-a "erlang nodes"'))
+        elif found.release_bin:
+            lines.append(commands.docker("exec", member.container, found.release_bin, "rpc",
+                                         RPC_EXPR))
+    return lines
+
+
 def _suffix_known(host: str, facts: Mapping[str, Mapping[str, Any]]) -> bool:
     """``svc.<network>`` names: known when the suffix is one of the project's networks."""
     _, _, suffix = host.partition(".")
