@@ -39,7 +39,8 @@ def dns_lab():
 
 @pytest.fixture(scope="module")
 def poll_lab():
-    lab = start("dnspoll", V4_SUBNET=f"10.{random.randrange(200, 250)}.{random.randrange(256)}.0/24")
+    subnet = f"10.{random.randrange(200, 250)}.{random.randrange(256)}.0/24"
+    lab = start("dnspoll", V4_SUBNET=subnet)
     yield lab
     lab.down()
 
