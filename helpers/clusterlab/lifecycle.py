@@ -216,6 +216,14 @@ class Lab:
         self.progress(f"{self.project} up in {self.started_in:.1f} s")
         return self
 
+    def model(self) -> dict[str, Any]:
+        """The compose model exactly as the engine got it: labels and the pinned
+        ``dns_search`` added to the file's own, after Compose's interpolation."""
+        path = self.run_dir / "compose.json"
+        if not path.exists():
+            raise ClusterLabError(f"Lab {self.project} has not been started from here.")
+        return json.loads(path.read_text())
+
     def compose(self, *args: str, timeout: float = 120) -> str:
         """``docker compose`` on this lab's project; the cookie is scrubbed from errors."""
         files = ["-f", str(self.run_dir / "compose.json")] \
