@@ -173,6 +173,7 @@ def test_report_text_and_drawing_mark_what_is_missing():
     assert buffer.getvalue()[:4] == b"\x89PNG"
 
 
+@pytest.mark.compose
 def test_static_problems_stop_the_check_before_docker(tmp_path):
     bad = tmp_path / "compose.yaml"
     bad.write_text("services:\n  client_svc:\n    image: x\n    netwroks: [a]\n")
@@ -187,6 +188,7 @@ def test_static_problems_stop_the_check_before_docker(tmp_path):
         for s in ("user_svc", "job_svc", "minio", "jaeger"))
 
 
+@pytest.mark.compose
 def test_refused_node_names_are_reported_statically(tmp_path):
     source = checks.exercise("01").compose_file.read_text()
     bad = tmp_path / "compose.yaml"
@@ -197,6 +199,7 @@ def test_refused_node_names_are_reported_statically(tmp_path):
                              "the part before '@' may hold only letters, digits, '_' and '-'.",)
 
 
+@pytest.mark.compose
 @pytest.mark.parametrize("ex", checks.exercises(), ids=lambda e: e.lesson.id)
 def test_every_exercise_folder_is_complete_and_its_hints_do_not_paste_the_solution(ex):
     assert ex.compose_file.is_file() and ex.solution_file.is_file() and ex.task
@@ -291,6 +294,7 @@ class FakeLab:
         self.calls.append("down")
 
 
+@pytest.mark.compose
 @pytest.mark.parametrize("healed", [True, False])
 def test_run_check_partitions_only_a_passing_stack_then_judges_after_the_heal(
         monkeypatch, healed):
@@ -332,6 +336,7 @@ def test_run_check_partitions_only_a_passing_stack_then_judges_after_the_heal(
     assert str(report).splitlines()[1:] == expected_lines
 
 
+@pytest.mark.compose
 def test_run_check_skips_the_fault_step_when_the_stack_fails_before_it(monkeypatch):
     from clusterlab import lifecycle
 

@@ -48,6 +48,7 @@ def test_explicit_override(monkeypatch):
     assert compose._candidates() == [("docker", "compose")]
 
 
+@pytest.mark.compose
 def test_malformed_yaml_is_a_compose_file_error(tmp_path):
     bad = tmp_path / "compose.yaml"
     bad.write_text("services:\n  a:\n   image: x\n  b: [\n")
@@ -57,6 +58,7 @@ def test_malformed_yaml_is_a_compose_file_error(tmp_path):
     assert "docker compose -f FILE config" in str(err.value)
 
 
+@pytest.mark.compose
 def test_unknown_key_is_reported_by_compose_itself(tmp_path):
     bad = tmp_path / "compose.yaml"
     bad.write_text("services:\n  a:\n    imag: x\n")

@@ -44,6 +44,7 @@ def codes(findings: list[Finding]) -> set[str]:
     return {f.code for f in findings}
 
 
+@pytest.mark.compose
 @pytest.mark.parametrize(("code", "kind", "path"), _cases(),
                          ids=[p.parent.name if p.name == "compose.yaml" else p.stem
                               for _, _, p in _cases()])
@@ -177,6 +178,7 @@ def _text_at(finding: Finding) -> str:
     return lines[place.line - 1][(place.column or 1) - 1:]
 
 
+@pytest.mark.compose
 @pytest.mark.parametrize(("code", "path"), [(c, p) for c, k, p in _cases() if k == "hit"],
                          ids=[p.parent.name if p.name == "compose.yaml" else p.stem
                               for _, k, p in _cases() if k == "hit"])
@@ -190,6 +192,7 @@ def test_hit_points_at_the_offending_key(code: str, path: Path) -> None:
         [(str(f.location), _text_at(f)) for f in hits]
 
 
+@pytest.mark.compose
 def test_locations_follow_extends_include_env_file_and_dotenv() -> None:
     _, found = diagnose(CASES / "CL403-extends-hit" / "compose.yaml", "corpus")
     assert {Path(f.location.file).name for f in found if f.code == "CL403"} == {"base.yaml"}
@@ -222,6 +225,7 @@ def _sarif(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
     return code, json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.compose
 def test_sarif_validates_and_every_result_has_a_line(capsys: pytest.CaptureFixture[str]) -> None:
     import jsonschema
 
@@ -279,6 +283,7 @@ def test_docs_catalogue_matches_the_code() -> None:
         assert HELP[code] == (finding, fix), code
 
 
+@pytest.mark.compose
 def test_github_workflow_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor", str(CASES / "CL102-hit.yaml"), "-p", "corpus",
                  "--format", "github"]) == 1
