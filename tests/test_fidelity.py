@@ -131,6 +131,21 @@ def test_dns_cluster_defaults_and_first_poll_at_once(dns_lab):
     assert abs(dialled.seconds_after(ready.at)) < 2.5
 
 
+def test_dns_cluster_a_dial_past_connect_timeout_takes_the_process_down():
+    lab = start("dns_cluster_timeout")
+    try:
+        frozen = lab.container("frozen")
+        frozen.pause()   # its kernel still accepts the TCP connection; EPMD never answers
+        try:
+            crash = lab.wait_for_log("impatient", "Task.Supervised.stream(1000)", timeout=20)
+        finally:
+            frozen.unpause()
+        assert "ClusterLab.Strategy.DNSCluster" in lab.logs("impatient", tail=400)
+        assert "exited in" in crash or "Task.Supervised.stream" in crash
+    finally:
+        lab.down()
+
+
 def test_dns_cluster_warns_once_without_long_names(dns_lab):
     lines = dns_lab.log_lines("short", "not running with longnames")
     assert len(lines) == 1 and "[warning]" in lines[0].text
@@ -170,6 +185,11 @@ def test_dnspoll_first_poll_in_init_and_defaults(poll_lab):
     assert "interval=>5000" in defaults and 'topology=>"dns_poll"' in defaults
 
 
+def test_dnspoll_without_query_and_basename_warns_every_poll(poll_lab):
+    text = "[libcluster:dns_poll] dns polling strategy is selected, but query and basename"
+    wait_until(lambda: len(poll_lab.log_lines("unset", text)) >= 2, 10, what="two warnings")
+
+
 def test_dnspoll_disconnects_a_node_that_leaves_dns(poll_lab):
     peer = node_of(poll_lab, "peer")
     wait_until(lambda: peer in nodes_of(poll_lab, "poller"), 10, what="poller → peer")
@@ -203,6 +223,12 @@ def test_epmd_with_timeout_redials_and_skips_itself(epmd_lab):
                                  timeout=15)
     assert "[info]" in line
     assert len(epmd_lab.log_lines("retry", "unable to connect to", target)) >= 2
+    # `ghost` is warned about once a round: three more rounds, and target was not redialled.
+    ghost = '[libcluster:epmd] unable to connect to :"app@ghost.lab"'
+    rounds = len(epmd_lab.log_lines("retry", ghost))
+    wait_until(lambda: len(epmd_lab.log_lines("retry", ghost)) >= rounds + 3, 10,
+               what="three more rounds")
+    assert len(epmd_lab.log_lines("retry", f'connected to :"{target}"')) == 1
     assert not epmd_lab.log_lines("retry", 'connect to :"app@retry.lab"')
     assert not epmd_lab.log_lines("retry", 'connected to :"app@retry.lab"')
 
