@@ -10,59 +10,22 @@ import os
 import pytest
 
 
-class StallError(Exception):
-    """A notebook cell's reply reached the client only at the per-cell timeout."""
-
-
 def pytest_configure(config):
     _install_stall_guard()
 
 
 def _install_stall_guard() -> None:
-    """nbclient, at the per-cell timeout, polls the shell socket once more and takes a reply
-    that is already there: a missed wake-up then "passes" after exactly the timeout, silently
-    (issue 9). Every notebook run by nbmake goes through this client, which fails that cell
-    loudly instead, with the kernel's own busy → reply time next to the client's wait."""
-    import time
-
+    """Every notebook nbmake runs goes through ``clusterlab.nbrun.StallGuardedClient``: its
+    channel waits end every 0.5 s with a real poll (a missed wake-up no longer sleeps to
+    the cell timeout, issue 9), and a cell that still reaches the timeout fails as STALL,
+    naming the cell and the kernel's own run time, instead of passing silently."""
     try:
         from nbmake import nb_run
     except ImportError:
         return
-    base = nb_run.NotebookClient
-    if getattr(base, "stall_guarded", False):
-        return
+    from clusterlab.nbrun import StallGuardedClient
 
-    class StallGuarded(base):
-        stall_guarded = True
-
-        async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
-            start = time.monotonic()
-            result = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
-            took = time.monotonic() - start
-            if self.timeout and took >= self.timeout:
-                raise StallError(_stall_words(cell, cell_index, took))
-            return result
-
-    nb_run.NotebookClient = StallGuarded
-
-
-def _stall_words(cell, index: int, took: float) -> str:
-    """Which cell, how long, and which side held it, from the kernel's own timestamps."""
-    from datetime import datetime
-
-    timing = cell.get("metadata", {}).get("execution", {})
-    busy, reply = timing.get("iopub.status.busy"), timing.get("shell.execute_reply")
-    head = (f"STALL: cell {index} (`{cell.source.strip().splitlines()[0][:60]}`) took "
-            f"{took:.0f} s, the whole per-cell timeout, before its reply was seen")
-    if not busy or not reply:
-        return f"{head}; the kernel never reported busy for it (the request sat unread)."
-    ran = (datetime.fromisoformat(reply.replace("Z", "+00:00"))
-           - datetime.fromisoformat(busy.replace("Z", "+00:00"))).total_seconds()
-    if ran < took - 1:
-        return (f"{head}; the kernel ran it in {ran:.1f} s, so its reply waited unseen for "
-                f"{took - ran:.0f} s: the missed wake-up of issue 9 (bench/stall_loop.py).")
-    return f"{head}; the kernel was busy with it all along: the cell itself is too slow."
+    nb_run.NotebookClient = StallGuardedClient
 
 
 def _engine_error() -> str | None:
@@ -184,7 +147,8 @@ def pytest_runtest_makereport(item, call):
     """A notebook cell that times out says so first: which notebook, which cell, how long,
     and whether the kernel ever started it (if not, the request sat unread: a stall)."""
     report = yield
-    if report.failed and call.excinfo is not None and call.excinfo.errisinstance(StallError):
+    if report.failed and call.excinfo is not None \
+            and call.excinfo.typename == "StallError":
         report.longrepr = str(call.excinfo.value)
     elif report.failed and call.when == "call" and item.path.suffix == ".ipynb" \
             and call.excinfo is not None and "timed out" in str(report.longrepr):
