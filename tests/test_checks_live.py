@@ -121,7 +121,8 @@ def test_slow_starter_exercise_fails_with_every_node_alone():
 # distribution is transitive); naming only *some* nodes by IP is a race (measured both
 # a full mesh and job_svc left out), so no verdict on it would be stable.
 
-DNS_STRATEGY = "  CLUSTER_STRATEGY: dns\n  DNS_QUERY: beam\n  DNS_BASENAME: msvc\n"
+DNS_STRATEGY = "  CLUSTER_STRATEGY: dns_cluster\n  DNS_CLUSTER_QUERY: beam\n  DNS_BASENAME: msvc\n"
+BY_IP_04 = "  NODE_NAME_BY_IP: msvc\n"
 
 
 def host_list(names: list[str]) -> str:
@@ -150,6 +151,14 @@ CASES = [
     # Named by IP, but with the lesson's basename `app`, not the `msvc` the poll dials.
     pytest.param("04", [(COOKIE_04, COOKIE_04 + "  NODE_NAME_BY_IP: app\n")], EMPTY_04,
                  id="04-wrong-basename"),
+    # Named by IP with the right basename, but the query has no dot while the hostnames
+    # do: dns_cluster's getbyname asks `beam.msvc_default`, NXDOMAIN (the search list).
+    pytest.param("04", [(COOKIE_04, COOKIE_04 + BY_IP_04)], EMPTY_04,
+                 id="04-ip-names-dotless-query"),
+    # Lesson 4's fix A: IP names and an absolute query.
+    pytest.param("04", [(COOKIE_04, COOKIE_04 + BY_IP_04),
+                        ("DNS_CLUSTER_QUERY: beam\n", "DNS_CLUSTER_QUERY: beam.\n")], [],
+                 id="04-ip-names-trailing-dot-passes"),
     # A host list that names the nodes after their services, not as they are named.
     pytest.param("04", [(DNS_STRATEGY, host_list(SERVICE_NAMED))], EMPTY_04,
                  id="04-hosts-by-service-name"),
