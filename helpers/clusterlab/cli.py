@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import catalogue, image, lifecycle, report
+from . import catalogue, image, lifecycle, report, room
 from .doctor.command import add_parser as _add_doctor
 from .draw import draw_topology
 from .errors import ClusterLabError
@@ -75,7 +75,8 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _image_build(args: argparse.Namespace) -> int:
     built = image.ensure_image(image.say_on_stderr, force=args.force, verbose=args.verbose)
-    state = "up to date" if built.cached else "built"
+    state = "imported, used as is" if built.imported else "up to date" if built.cached \
+        else "built"
     print(f"{built.tag} {state} in {built.seconds:.1f} s (base {built.base})")
     return 0
 
@@ -88,8 +89,25 @@ def _image_export(args: argparse.Namespace) -> int:
 
 
 def _image_import(args: argparse.Namespace) -> int:
-    for tag in image.import_image(Path(args.file)):
+    tags = image.import_image(Path(args.file), image.say_on_stderr)
+    for tag in tags:
         print(f"loaded {tag}")
+    wanted = image.current_tag()
+    if args.require_current and wanted not in tags:
+        raise image.ImageBuildError(
+            f"{args.file} does not hold {wanted}, the image this checkout needs "
+            "(see the line above for what differs), so it would be rebuilt.",
+            "Check out the commit the kit was made from, or make the kit again from this "
+            "checkout: `clusterlab room pack DIR`.")
+    return 0
+
+
+def _room_pack(args: argparse.Namespace) -> int:
+    packed = room.pack(Path(args.dir), image.say_on_stderr)
+    mb = 1024 * 1024
+    print(f"wrote {packed.kit}: image {packed.image} ({packed.image_bytes / mb:.0f} MB), "
+          f"{packed.wheels} wheels ({packed.wheel_bytes / mb:.0f} MB) in {packed.seconds:.0f} s; "
+          f"in the room: helpers/bin/setup --offline {packed.kit}")
     return 0
 
 
@@ -134,7 +152,15 @@ def parser() -> argparse.ArgumentParser:
     export.set_defaults(func=_image_export)
     imp = isub.add_parser("import", help="load an image tar made by `image export`")
     imp.add_argument("file")
+    imp.add_argument("--require-current", action="store_true",
+                     help="fail unless the archive holds the image this checkout needs")
     imp.set_defaults(func=_image_import)
+    rm = command("room", lambda a: (rm.print_help(), 2)[1], "the offline room kit")
+    rsub = rm.add_subparsers(dest="room_command", metavar="ACTION")
+    pack = rsub.add_parser("pack", help="write image, wheelhouse, checksums and START-HERE.md "
+                                        "to DIR (needs the network once)")
+    pack.add_argument("dir")
+    pack.set_defaults(func=_room_pack)
     return top
 
 

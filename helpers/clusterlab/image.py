@@ -3,14 +3,22 @@
 No registry is reachable on the machines we teach on, so the Debian base is
 bootstrapped offline (mmdebstrap from the host's own apt sources, then
 ``docker import``) whenever ``debian:bookworm-slim`` can't be found or pulled.
+
+The tag is a hash of the *inputs* only (app sources with the Dockerfile, Debian
+release, base package list), never of the base image's ID: an mmdebstrap base is not
+byte-reproducible, so a base-dependent tag would differ on every machine and an image
+imported from a room kit would never be used. The base it was built on is recorded as
+a label instead, with the per-input digests, so a rebuild can say what changed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -26,7 +34,8 @@ from .errors import ImageBuildError
 Progress = Callable[[str], None]
 
 REPOSITORY = "clusterlab/app"
-SLIM = "debian:bookworm-slim"
+DEBIAN_RELEASE = "bookworm"
+SLIM = f"debian:{DEBIAN_RELEASE}-slim"
 BASE_REPOSITORY = "clusterlab/base"
 BASE_PACKAGES = ("elixir", "erlang-base", "dnsutils")
 _SKIP = {"_build", "deps", ".elixir_ls", ".git"}
@@ -48,12 +57,21 @@ def quiet(line: str) -> None:
     """A progress sink that drops everything."""
 
 
+# Labels on every app image we build: what it was built from, and on which base.
+INPUTS_LABEL = "io.clusterlab.inputs"  # the tag's hash
+MANIFEST_LABEL = "io.clusterlab.inputs.manifest"  # JSON: input name -> digest
+BASE_LABEL = "io.clusterlab.base"  # the base reference used for this build
+BASE_ID_LABEL = "io.clusterlab.base-id"  # its image ID on the building machine
+_SCHEME = "inputs-v1"  # bump to invalidate every tag when the identity itself changes
+
+
 @dataclass(frozen=True)
 class Image:
     tag: str
     base: str
     cached: bool
     seconds: float
+    imported: bool = False  # cached, but built on a base this machine doesn't have
 
 
 def app_dir() -> Path:
@@ -76,6 +94,46 @@ def content_hash(root: Path, extra: Iterable[str] = ()) -> str:
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
+
+
+def inputs_manifest(root: Path, release: str = DEBIAN_RELEASE,
+                    packages: Iterable[str] = BASE_PACKAGES) -> dict[str, str]:
+    """Every input of the image with its digest: what the tag hashes, and what a diff names."""
+    manifest = {"scheme": _SCHEME, "debian release": release,
+                "base packages": " ".join(sorted(packages))}
+    for path in input_files(root):
+        manifest[path.relative_to(root).as_posix()] = hashlib.sha256(
+            path.read_bytes()).hexdigest()[:16]
+    return manifest
+
+
+def inputs_hash(manifest: dict[str, str]) -> str:
+    """The image tag: a hash of the inputs alone, the same on every machine."""
+    canonical = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def changed_inputs(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    """What differs between two manifests, in words: ``lib/x.ex changed``, ``Dockerfile added``."""
+    changes = []
+    for key in sorted(old.keys() | new.keys()):
+        if key not in new:
+            changes.append(f"{key} removed")
+        elif key not in old:
+            changes.append(f"{key} added")
+        elif old[key] != new[key]:
+            what = "" if key.startswith(("debian", "base", "scheme")) else " changed"
+            changes.append(f"{key} {old[key]} → {new[key]}" if not what else f"{key}{what}")
+    return changes
+
+
+def manifest_of(labels: dict[str, str] | None) -> dict[str, str] | None:
+    """The inputs manifest recorded on an image, or None for an image built without one."""
+    try:
+        manifest = json.loads((labels or {})[MANIFEST_LABEL])
+    except (KeyError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
 
 
 def _exists(ref: str) -> str | None:
@@ -152,29 +210,78 @@ def _stream(argv: list[str], progress: Progress) -> None:
         raise ImageBuildError(f"{argv[0]} failed ({proc.returncode}):\n    " + "\n    ".join(tail))
 
 
+def _labels(ref: str) -> dict[str, str] | None:
+    """The labels of ``ref`` if the engine has it ({} for an image without labels)."""
+    try:
+        return engine.client().images.get(ref).labels or {}
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def built_here(labels: dict[str, str]) -> bool:
+    """True if the base recorded on the image is present here with the same ID."""
+    base, base_id = labels.get(BASE_LABEL), labels.get(BASE_ID_LABEL)
+    return bool(base and base_id and _exists(base) == base_id)
+
+
+def _newest_labelled() -> tuple[str, dict[str, str]] | None:
+    """The newest app image that records its inputs: what a rebuild is compared with."""
+    found = []
+    for item in engine.client().images.list(REPOSITORY):
+        manifest = manifest_of(item.labels)
+        if manifest is not None and item.tags:
+            found.append((item.attrs.get("Created", ""), item.tags[0], manifest))
+    if not found:
+        return None
+    _, tag, manifest = max(found, key=lambda row: row[0])
+    return tag, manifest
+
+
 def ensure_image(progress: Progress = say, *, force: bool = False,
                  verbose: bool = False) -> Image:
-    """The lab image tag, building it only when its inputs changed."""
+    """The lab image tag, building it only when its inputs changed.
+
+    An image whose recorded inputs match is used whatever base it was built on, so an
+    image from ``clusterlab image import`` is used as is: no pull, no mmdebstrap.
+    """
     started = time.monotonic()
     engine.client()
+    manifest = inputs_manifest(app_dir())
+    inputs = inputs_hash(manifest)
+    tag = f"{REPOSITORY}:{inputs}"
+    labels = _labels(tag)
+    if not force and labels is not None and labels.get(INPUTS_LABEL) == inputs:
+        base = labels.get(BASE_LABEL, "?")
+        imported = not built_here(labels)
+        if imported:
+            progress(f"using the imported image {tag} as is (built on {base}, "
+                     "which this machine does not have): nothing to build")
+        return Image(tag, base, True, time.monotonic() - started, imported)
+    if not force:
+        previous = _newest_labelled()
+        if previous is None:
+            progress(f"no lab image with these inputs ({inputs}) here")
+        else:
+            changes = changed_inputs(previous[1], manifest)
+            progress(f"inputs changed since {previous[0]}: " + "; ".join(changes[:8])
+                     + (f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""))
     base = base_image(progress)
     base_id = _exists(base) or base
-    inputs = content_hash(app_dir(), extra=[base_id])
-    tag = f"{REPOSITORY}:{inputs}"
-    if not force and _exists(tag):
-        return Image(tag, base, True, time.monotonic() - started)
     progress(f"building {tag} from {app_dir()} (base {base}) …")
-    _build(tag, base, progress, verbose)
+    _build(tag, base, progress, verbose, {
+        INPUTS_LABEL: inputs, MANIFEST_LABEL: json.dumps(manifest, sort_keys=True),
+        BASE_LABEL: base, BASE_ID_LABEL: base_id})
     seconds = time.monotonic() - started
     progress(f"image {tag} built in {seconds:.1f} s")
     return Image(tag, base, False, seconds)
 
 
-def _build(tag: str, base: str, progress: Progress, verbose: bool) -> None:
+def _build(tag: str, base: str, progress: Progress, verbose: bool,
+           labels: dict[str, str]) -> None:
     tail: list[str] = []
     stream = engine.client().api.build(
         path=str(app_dir()), tag=tag, buildargs={"BASE": base}, rm=True, forcerm=True,
-        decode=True, labels={"io.clusterlab.image": "app"},
+        decode=True, labels={"io.clusterlab.image": "app", **labels},
     )
     for chunk in stream:
         if "error" in chunk:
@@ -193,10 +300,63 @@ def export_image(tag: str, path: Path) -> None:
             handle.write(chunk)
 
 
-def import_image(path: Path) -> list[str]:
+def archive_tags(path: Path) -> list[str]:
+    """The tags a ``docker save`` archive holds, read without loading it.
+
+    Refuses, with the next step, a file that is not such an archive (or is truncated)
+    and an archive that holds no ClusterLab app image.
+    """
     if not path.is_file():
         raise ImageBuildError(f"No such image archive: {path}",
                               "Make one with `clusterlab image export FILE`.")
-    with path.open("rb") as handle:
-        loaded = engine.client().images.load(handle.read())
-    return [tag for item in loaded for tag in item.tags]
+    remake = "Copy it again (compare its SHA256SUMS line), or make a new one with " \
+             "`clusterlab image export FILE`."
+    try:
+        with tarfile.open(path) as archive:
+            member = archive.extractfile("manifest.json")
+            entries = json.load(member) if member else None
+    except KeyError:
+        raise ImageBuildError(f"{path} is a tar but not a Docker image archive "
+                              "(no manifest.json).", remake) from None
+    except (tarfile.TarError, EOFError, OSError, ValueError) as err:
+        raise ImageBuildError(f"{path} is not a readable image archive ({err}); "
+                              "it may be truncated.", remake) from None
+    tags = [tag for entry in entries or [] if isinstance(entry, dict)
+            for tag in entry.get("RepoTags") or []]
+    if not any(tag.startswith(f"{REPOSITORY}:") for tag in tags):
+        raise ImageBuildError(
+            f"{path} is not a ClusterLab image: it holds {', '.join(tags) or 'no tagged image'}"
+            f", not {REPOSITORY}:….", remake)
+    return tags
+
+
+def import_image(path: Path, progress: Progress = say) -> list[str]:
+    """Load an archive made by ``export_image`` and say whether this checkout can use it."""
+    archive_tags(path)
+    try:
+        with path.open("rb") as handle:
+            loaded = engine.client().images.load(handle)
+    except docker.errors.APIError as err:
+        raise ImageBuildError(f"docker could not load {path}: {err.explanation or err}",
+                              "The file may be truncated: copy it again, or export it "
+                              "again with `clusterlab image export FILE`.") from None
+    tags = [tag for item in loaded for tag in item.tags]
+    wanted = inputs_manifest(app_dir())
+    for tag in tags:
+        if not tag.startswith(f"{REPOSITORY}:"):
+            continue
+        recorded = manifest_of(_labels(tag))
+        if recorded is None:
+            progress(f"{tag} records no inputs (made by an older ClusterLab): "
+                     "`clusterlab image build` will build a new image")
+        elif inputs_hash(recorded) != inputs_hash(wanted):
+            progress(f"{tag} was built from other inputs than this checkout ("
+                     + "; ".join(changed_inputs(recorded, wanted)[:8])
+                     + "): `clusterlab image build` will rebuild; use the kit made "
+                     "from this checkout's commit")
+    return tags
+
+
+def current_tag() -> str:
+    """The tag this checkout's inputs call for (the image may or may not be here)."""
+    return f"{REPOSITORY}:{inputs_hash(inputs_manifest(app_dir()))}"
