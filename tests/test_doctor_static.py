@@ -155,7 +155,8 @@ def test_project_from_plain_dicts() -> None:
 # What the text at each hit's primary location starts with: the offending key (or the
 # offending part of its value), in the user's own file.
 POINTS_AT = {
-    "CL001": r"container_name:", "CL101": r"networks:", "CL102": r"S3_URL:",
+    "CL001": r"container_name:|rabbit1:", "CL002": r"node2:", "CL003": r"\$\{CORPUS_UNSET",
+    "CL101": r"networks:", "CL102": r"S3_URL:",
     "CL103": r"network_mode:", "CL201": r"RELEASE_NODE[:=]", "CL202": r"RELEASE_NODE:",
     "CL203": r"RELEASE_NODE:", "CL204": r"RELEASE_NODE:", "CL205": r"RELEASE_DISTRIBUTION:",
     "CL206": r"b:", "CL207": r"export RELEASE_NODE=", "CL301": r"RELEASE_NODE:",
@@ -163,7 +164,8 @@ POINTS_AT = {
     "CL304": r"CLUSTER_STRATEGY:|build:", "CL305": r"connect_all false",
     "CL306": r"DNS_CLUSTER_QUERY:", "CL401": r"environment:",
     "CL402": r"\$\{ERL_COOKIE|RELEASE_COOKIE:", "CL403": r"RELEASE_COOKIE:",
-    "CL404": r"\$\{ERL_COOKIE", "CL501": r"\"4369:4369\"", "CL502": r"\"9100:9100\"",
+    "CL404": r"\$\{ERL_COOKIE", "CL405": r"environment:", "CL501": r"\"4369:4369\"",
+    "CL502": r"\"9100:9100\"",
     "CL503": r"\"8080:8080\"", "CL504": r"container_name:",
     "CL601": r"RELEASE_NODE:|app@[ab]\.msvc_default",
     "CL602": r"hostname: a\.msvc_default",

@@ -9,11 +9,13 @@ registers it as an alias) and each of those suffixed with ``.<network's real nam
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..nodenames import is_ip
 from .model import Project, Service, is_dynamic, is_unset, looks_like_node
+from .products import BY_KEY, MIX, Product, identify
 
 NO_DNS_MODES = ("host", "bridge", "none")
 _FLAG = re.compile(r"^--?(s?name)$")
@@ -37,6 +39,12 @@ class NodeSpec:
     name: str | None  # full node name when the file fixes it; None when computed or default
     source: str  # where the name came from, for messages
     by_ip: bool = False  # the host part is the container's IP, computed at start-up
+    product: str = "mix"  # a key of products.BY_KEY: whose conventions derived this
+
+    @property
+    def cluster(self) -> str:
+        """Nodes with the same key may form one cluster (RabbitMQ never joins an app)."""
+        return BY_KEY[self.product].cluster or self.product
 
     @property
     def host(self) -> str | None:
@@ -60,13 +68,43 @@ def _split(text: str) -> list[str]:
     return text.split()
 
 
+_SHELLS = re.compile(r"(^|/)(sh|bash|ash|dash|zsh)$")
+
+
+def argv(service: Service) -> list[str]:
+    """The command as the VM sees it: ``sh -c "elixir --sname a …"`` is split once more, so
+    flags inside a shell string count like flags on the command line."""
+    out = list(service.command)
+    for i, arg in enumerate(service.command[:-1]):
+        if arg == "-c" and i and _SHELLS.search(service.command[i - 1]):
+            text = service.command[i + 1]
+            try:
+                out += shlex.split(text.replace(";", " ; ").replace("&&", " && "))
+            except ValueError:
+                out += text.split()
+    return out
+
+
+def product(service: Service) -> Product | None:
+    """The product model that fits the service (image, then variables), or None."""
+    return identify(service.image, service.environment)
+
+
+def flag_vars(service: Service) -> tuple[str, ...]:
+    found = product(service)
+    return FLAG_VARS + (found.flag_vars if found else ())
+
+
 def flags(service: Service) -> dict[str, str]:
     """Erlang flags from the command line and the ``ERL_*FLAGS`` variables."""
     found: dict[str, str] = {}
-    for var in FLAG_VARS:
+    for var in flag_vars(service):
         if service.environment.get(var):
-            found.update(_argv_flags(_split(service.environment[var])))
-    found.update(_argv_flags(list(service.command)))
+            try:
+                found.update(_argv_flags(shlex.split(service.environment[var])))
+            except ValueError:
+                found.update(_argv_flags(_split(service.environment[var])))
+    found.update(_argv_flags(argv(service)))
     return found
 
 
@@ -89,7 +127,83 @@ def distribution(service: Service) -> str | None:
     return None
 
 
+_TRUE = ("true", "1", "yes")
+_LOOPBACK = re.compile(r"^(127\.\d+\.\d+\.\d+|localhost|::1)$", re.I)
+
+
+def is_loopback(host: str | None) -> bool:
+    return bool(host) and bool(_LOOPBACK.match(host or ""))
+
+
+def _hostname_host(service: Service, mode: str) -> str | None:
+    """The host part a node takes from the container's hostname (short names: first label)."""
+    if not service.hostname or is_dynamic(service.hostname):
+        return None
+    return service.hostname.split(".")[0] if mode == "sname" else service.hostname
+
+
+def _product_mode(model: Product, env: Mapping[str, str], host: str | None) -> str:
+    if model.mode == "dot":
+        return "name" if host and ("." in host or is_ip(host)) else "sname"
+    if model.longname_var and env.get(model.longname_var, "").strip().lower() in _TRUE:
+        return "name"
+    return model.mode
+
+
+def _product_spec(service: Service, model: Product) -> NodeSpec:
+    """A product's node as its own variables and documented defaults make it."""
+    env = service.environment
+    found = flags(service)
+    key = model.key
+    if found.get("name") or found.get("sname"):  # -name in ERL_FLAGS wins (CouchDB's docs)
+        mode = "name" if found.get("name") else "sname"
+        value = found[mode]
+        if is_dynamic(value) or "@" not in value:
+            return NodeSpec(service.name, mode, True, None, f"-{mode}", product=key)
+        return NodeSpec(service.name, mode, True, value.strip(), f"-{mode}", product=key)
+    explicit = model.mode != "dot"
+    for var in model.name_vars:
+        value = env.get(var, "").strip()
+        if not value:
+            continue
+        if is_dynamic(value):
+            by_ip = bool(re.search(r"hostname +-[iI]|POD_IP|\bip\b", value))
+            mode = _product_mode(model, env, None if not by_ip else "0.0.0.0")
+            return NodeSpec(service.name, mode, explicit, None, var, by_ip=by_ip, product=key)
+        if "@" not in value and var in model.base_vars:
+            mode = _product_mode(model, env, None)
+            host = _hostname_host(service, mode)
+            if host is None:
+                return NodeSpec(service.name, mode, explicit, None, "default", product=key)
+            value = f"{value}@{host}"
+        elif "@" not in value and model.name_prefix:
+            value = f"{model.name_prefix}@{value}"
+        elif "@" not in value:
+            return NodeSpec(service.name, _product_mode(model, env, None), explicit, None,
+                            var, product=key)
+        mode = _product_mode(model, env, value.partition("@")[2])
+        return NodeSpec(service.name, mode, explicit, value, var, product=key)
+    if model.by_ip_default:
+        return NodeSpec(service.name, "name", explicit, None, "default", by_ip=True, product=key)
+    if model.default_name and "{host}" in model.default_name:
+        mode = _product_mode(model, env, None)
+        host = _hostname_host(service, mode)
+        name = model.default_name.format(host=host) if host else None
+        return NodeSpec(service.name, mode, explicit, name, "default", product=key)
+    if model.default_name:
+        mode = _product_mode(model, env, model.default_name.partition("@")[2])
+        return NodeSpec(service.name, mode, explicit, model.default_name, "default", product=key)
+    return NodeSpec(service.name, _product_mode(model, env, None), False, None, "image",
+                    product=key)
+
+
 def node_spec(service: Service) -> NodeSpec | None:
+    """The service's node as far as the file tells, through its product's model."""
+    model = product(service)
+    if model is not None and model is not MIX:
+        if service.environment.get("RELEASE_DISTRIBUTION", "").strip().lower() == "none":
+            return None
+        return _product_spec(service, model)
     mode = distribution(service)
     if mode is None:
         return None
@@ -141,9 +255,28 @@ def beam_nodes(project: Project) -> dict[str, NodeSpec]:
             if (spec := node_spec(svc)) is not None}
 
 
+def clusters(project: Project) -> dict[str, dict[str, NodeSpec]]:
+    """BEAM nodes grouped by who may cluster with whom: a RabbitMQ node next to an Elixir
+    app is two clusters, so cookies, modes and networks are compared within a group."""
+    out: dict[str, dict[str, NodeSpec]] = {}
+    for name, spec in beam_nodes(project).items():
+        out.setdefault(spec.cluster, {})[name] = spec
+    return out
+
+
+def cookie_vars(service: Service) -> tuple[str, ...]:
+    found = product(service)
+    return tuple(dict.fromkeys((found.cookie_vars if found else ()) + COOKIE_VARS))
+
+
+def cookie_var(spec: NodeSpec) -> str:
+    """The variable the product reads its cookie from, for fix texts."""
+    return (BY_KEY[spec.product].cookie_vars or ("RELEASE_COOKIE",))[0]
+
+
 def cookie(service: Service) -> tuple[str | None, str | None, str]:
     """(resolved cookie, as written in the file, where) for a service; Nones when absent."""
-    for var in COOKIE_VARS:
+    for var in cookie_vars(service):
         if service.environment.get(var):
             return service.environment[var], service.raw_environment.get(var), var
     found = flags(service)
@@ -190,10 +323,14 @@ def dns_cluster_query(service: Service) -> str | None:
 def hosts_lists(service: Service) -> dict[str, tuple[str, ...]]:
     """Host lists this service dials: env vars listing nodes, and Epmd ``hosts:`` in config."""
     out: dict[str, tuple[str, ...]] = {}
+    model = product(service)
+    skip = {"RELEASE_NODE", *(model.name_vars if model else ()), *(model.seed_vars if model
+                                                                   else ())}
     for var, value in service.environment.items():
-        if var == "RELEASE_NODE" or not value:
+        if var in skip or not value:
             continue
-        tokens = [t for t in re.split(r"[\s,;]+", value.strip()) if t]
+        tokens = [t.strip("\"'") for t in re.split(r"[\s,;\[\]]+", value.strip()) if t]
+        tokens = [t for t in tokens if t]
         plural = any(word in var for word in ("HOSTS", "NODES", "PEERS", "SEEDS", "MEMBERS"))
         if tokens and all(looks_like_node(t) for t in tokens) and (plural or len(tokens) > 1):
             out[var] = tuple(tokens)
@@ -202,6 +339,26 @@ def hosts_lists(service: Service) -> dict[str, tuple[str, ...]]:
             nodes = tuple(_ATOM_NODE.findall(text))
             if nodes:
                 out[path] = nodes
+    return out
+
+
+_JOIN = re.compile(r"join_cluster\s+['\"]?([A-Za-z0-9_.+-]+@[A-Za-z0-9_.-]+)")
+
+
+def seeds(service: Service) -> dict[str, tuple[str, ...]]:
+    """Nodes a product joins through one seed (VerneMQ's discovery node, ejabberd's
+    ``join_cluster``): the seed must exist, but need not list everyone."""
+    model = product(service)
+    out: dict[str, tuple[str, ...]] = {}
+    for var in model.seed_vars if model else ():
+        value = service.environment.get(var, "").strip()
+        if not value or is_dynamic(value):
+            continue
+        if match := _JOIN.search(value):
+            out[var] = (match.group(1),)
+        elif "join_cluster" not in value and " " not in value and "@" not in value \
+                and model and model.seed_prefix:
+            out[var] = (f"{model.seed_prefix}@{value}",)
     return out
 
 

@@ -15,23 +15,32 @@ import networkx as nx
 from ..nodenames import is_ip
 from .beam import (
     NO_DNS_MODES,
+    NodeSpec,
     answering,
     beam_nodes,
+    clusters,
     connects_once,
     cookie,
+    cookie_var,
+    cookie_vars,
     dns_cluster_query,
     flag_key,
+    flag_vars,
     flags,
     hosts_lists,
+    is_loopback,
     mode_key,
     mounts_cookie,
     name_key,
+    product,
     referenced_hosts,
+    seeds,
     service_networks,
     shares_network,
     uses_dns_discovery,
 )
-from .model import Project, is_dynamic, is_unset
+from .model import LEGACY, Project, Service, is_dynamic, is_unset
+from .products import BY_KEY, looks_beamish
 
 SEVERITIES = ("error", "warning", "info")
 EPMD_PORT = 4369
@@ -120,10 +129,67 @@ def compose_refuses(project: Project) -> list[Finding]:
         return []
     named = [s for s in project.services
              if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", project.compose_error)]
+    if project.compose_error == LEGACY:
+        return [_f("CL001", [], f"Compose refuses this file: {LEGACY}",
+                   "Put every service under a top-level `services:` key (Compose file format "
+                   "v2/v3 or the Compose Specification).",
+                   [_svc(s) for s in list(project.services)[:1]])]
     return [_f("CL001", [], f"`docker compose config` refuses this file: {project.compose_error}",
                "Fix what Compose reports; the other findings were read from the raw YAML.",
                [_svc(named[0], key) for key in _SERVICE_KEYS if key in project.compose_error]
                + [_svc(named[0])] if named else [])]
+
+
+@check(("CL002", "info", "a service looks like a BEAM node but could not be modelled"))
+def not_modelled(project: Project) -> list[Finding]:
+    """Say what was not checked: silence would read as "nothing wrong"."""
+    out = []
+    nodes = beam_nodes(project)
+    for name, service in project.services.items():
+        spec = nodes.get(name)
+        if spec is not None and spec.source == "image":
+            out.append(_f("CL002", [name],
+                          f"{name} is a {BY_KEY[spec.product].title} node whose name is set "
+                          "inside the image (vm.args), which the doctor cannot read: its name, "
+                          "naming mode and host were not checked.",
+                          f"Set the name in the file ({BY_KEY[spec.product].name_vars[0]}) to "
+                          "have it checked.", [_svc(name)]))
+        elif spec is None and (why := looks_beamish(service.image, service.environment,
+                                                    service.command)):
+            out.append(_f("CL002", [name],
+                          f"{name} looks like an Erlang/Elixir service ({why}), but no model "
+                          "the doctor knows derives its node name or cookie: it was not "
+                          "checked.",
+                          "If it is a distributed node, set its name and cookie in the file "
+                          "(e.g. RELEASE_NODE and RELEASE_COOKIE for a Mix release).",
+                          [_svc(name)]))
+    return out
+
+
+@check(("CL003", "warning", "a variable feeding a cookie, node name or host is not set"))
+def unset_inputs(project: Project) -> list[Finding]:
+    """Compose only warns about an unset ``${VAR}`` and puts a blank string there."""
+    out = []
+    nodes = beam_nodes(project)
+    for name, service in project.services.items():
+        if name not in nodes:
+            continue
+        model = product(service)
+        feeds = {*cookie_vars(service), *flag_vars(service), "hostname", "command",
+                 "entrypoint", "RELEASE_NODE", *(model.name_vars if model else ()),
+                 *(model.list_vars + model.seed_vars if model else ())}
+        for key, var in sorted(service.unset_vars.items()):
+            if key not in feeds and not key.endswith(("HOSTS", "NODES", "SEEDS")):
+                continue
+            where = (_svc(name, key) if key in ("hostname", "command", "entrypoint")
+                     else _env_key(name, key))
+            out.append(_f("CL003", [name],
+                          f"{name}: {key} uses ${{{var}}}, which is not set: Compose puts a "
+                          "blank string there (it only prints a warning), so the node gets "
+                          "an empty value.",
+                          f"Set {var} (shell, CI secret, .env), or write `${{{var}:?set {var}}}` "
+                          "so Compose refuses to start without it.", [where]))
+    return out
 
 
 _SERVICE_KEYS = ("container_name", "ports", "networks", "network_mode", "hostname", "volumes",
@@ -135,7 +201,11 @@ _SERVICE_KEYS = ("container_name", "ports", "networks", "network_mode", "hostnam
 
 @check(("CL101", "error", "BEAM services split across networks"))
 def beam_split(project: Project) -> list[Finding]:
-    nodes = [s for s in beam_nodes(project) if service_networks(project, project.services[s])]
+    return [f for group in clusters(project).values() for f in _split(project, list(group))]
+
+
+def _split(project: Project, members: list[str]) -> list[Finding]:
+    nodes = [s for s in members if service_networks(project, project.services[s])]
     graph = nx.Graph()
     graph.add_nodes_from(nodes)
     graph.add_edges_from((a, b) for i, a in enumerate(nodes) for b in nodes[i + 1:]
@@ -212,13 +282,14 @@ def name_modes(project: Project) -> list[Finding]:
                           f"{name}: long name `{spec.name}` has a dotless host; it boots, but "
                           f"long-name peers refuse to dial it (\"Hostname {host} is illegal\").",
                           f"Use a dotted host (e.g. `hostname: {host}.lab` and "
-                          f"`{spec.name}.lab`) or an IP, or switch to short names.",
+                          f"`{spec.name}.lab`) or an IP"
+                          + (", or switch to short names." if spec.product == "mix" else "."),
                           [name_key(project.services[name], spec)]))
         elif spec.mode == "sname" and dotted and spec.mode_explicit:
             out.append(_f("CL202", [name],
                           f"{name}: short name `{spec.name}` has a dotted host; short-name nodes "
                           "refuse it and cannot reach long-name nodes.",
-                          "Set `RELEASE_DISTRIBUTION: name` (long names) or drop the domain.",
+                          f"Set {_long_names(spec)} (long names) or drop the domain.",
                           [name_key(project.services[name], spec),
                            mode_key(project.services[name], spec)]))
         elif spec.mode == "sname" and dotted and spec.source == "RELEASE_NODE":
@@ -234,10 +305,26 @@ def name_modes(project: Project) -> list[Finding]:
 @check(("CL204", "error", "node host is not a name Docker DNS answers on the node's networks"))
 def node_host_resolves(project: Project) -> list[Finding]:
     out = []
+    groups = clusters(project)
     for name, spec in beam_nodes(project).items():
         host = spec.host
         service = project.services[name]
         nets = service_networks(project, service)
+        alone = len(groups[spec.cluster]) < 2
+        if spec.source == "default" and alone:
+            continue  # a lone node's default name is dialled by nobody
+        if is_loopback(host) and not alone:
+            var = (BY_KEY[spec.product].name_vars or ("RELEASE_NODE",))[0]
+            what = "left at its default" if spec.source == "default" else "set"
+            out.append(_f("CL204", [name],
+                          f"{name}: node `{spec.name}` ({what}) names the loopback host "
+                          f"`{host}`: every peer that dials it reaches itself, so the nodes "
+                          "never connect.",
+                          f"Set `hostname:` on {name} and {var} to a name Docker answers "
+                          f"(e.g. `{spec.name.partition('@')[0]}@{name}.lab` with "
+                          f"`hostname: {name}.lab`).",
+                          [name_key(service, spec), _svc(name, "hostname")]))
+            continue
         if not host or is_ip(host) or not nets or _trap(project, host):
             continue
         if name not in answering(project, host, nets):
@@ -254,7 +341,11 @@ def node_host_resolves(project: Project) -> list[Finding]:
 
 @check(("CL205", "error", "long and short names mixed"))
 def mixed_modes(project: Project) -> list[Finding]:
-    nodes = beam_nodes(project)
+    return [f for group in clusters(project).values() for f in _mixed(project, group)]
+
+
+def _mixed(project: Project, nodes: dict[str, NodeSpec]) -> list[Finding]:
+    nodes = {n: s for n, s in nodes.items() if s.source != "image"}  # mode set in vm.args
     by_mode: dict[str, list[str]] = {}
     for name, spec in nodes.items():
         by_mode.setdefault(spec.mode, []).append(name)
@@ -273,15 +364,37 @@ def container_id_host(project: Project) -> list[Finding]:
     out = []
     for name, spec in beam_nodes(project).items():
         service = project.services[name]
-        if spec.name is None and spec.source == "default" and not spec.by_ip \
-                and not service.hostname:
+        if spec.name is not None or spec.source != "default" or spec.by_ip \
+                or service.hostname or _names_itself(service):
+            continue
+        if spec.product == "rabbitmq":
             out.append(_f("CL206", [name],
-                          f"{name}: no RELEASE_NODE and no `hostname:`, so the node is "
-                          "`<release>@<container id>`: a new name on every re-create, which no "
-                          "host list can spell.",
-                          f"Set `hostname: {name}.lab` and `RELEASE_NODE: app@{name}.lab` with "
-                          "`RELEASE_DISTRIBUTION: name`.", [_svc(name)]))
+                          f"{name}: no RABBITMQ_NODENAME and no `hostname:`, so the node is "
+                          "`rabbit@<container id>` (RabbitMQ names it after the hostname): a "
+                          "new name, and an empty data directory, on every re-create.",
+                          f"Set `hostname: {name}` (RabbitMQ's docs: a fixed hostname per "
+                          "node).", [_svc(name)]))
+            continue
+        out.append(_f("CL206", [name],
+                      f"{name}: no RELEASE_NODE and no `hostname:` in the file. Unless the "
+                      "image sets the name itself (rel/env.sh.eex, vm.args), a release names "
+                      "the node `<release>@<container id>`: a new name on every re-create, "
+                      "which no host list can spell.",
+                      f"Set `hostname: {name}.lab` and `RELEASE_NODE: app@{name}.lab` with "
+                      "`RELEASE_DISTRIBUTION: name`.", [_svc(name)]))
     return out
+
+
+def _names_itself(service: Service) -> bool:
+    """Evidence in the file that the image names the node: an env.sh that sets RELEASE_NODE,
+    or a vm.args mounted into it."""
+    return any(re.search(r"RELEASE_NODE=", text) for _, text in service.env_scripts) \
+        or any(v.endswith("vm.args") for v in service.volumes)
+
+
+def _long_names(spec: NodeSpec) -> str:
+    var = BY_KEY[spec.product].longname_var
+    return f"`{var}: true`" if var else "`RELEASE_DISTRIBUTION: name`"
 
 
 _EXPORT = re.compile(r"^[ \t]*export[ \t]+(RELEASE_(?:NODE|DISTRIBUTION|COOKIE))=(.*)$", re.M)
@@ -366,15 +479,23 @@ def dns_query_search_list(project: Project) -> list[Finding]:
 @check(("CL302", "error", "host list names nodes that don't exist"),
        ("CL303", "warning", "host list misses BEAM services"))
 def host_lists(project: Project) -> list[Finding]:
-    nodes = beam_nodes(project)
+    return [f for group in clusters(project).values() for f in _lists(project, group)]
+
+
+def _lists(project: Project, nodes: dict[str, NodeSpec]) -> list[Finding]:
     known = {spec.name: svc for svc, spec in nodes.items() if spec.name}
     vague = {svc for svc, spec in nodes.items() if not spec.name}
     seen: dict[tuple[str, ...], list[str]] = {}
     where: dict[tuple[str, ...], list[Key]] = {}
+    partial: set[tuple[str, ...]] = set()  # seeds: one node to join, not everyone
     for name in nodes:
-        for source, listed in hosts_lists(project.services[name]).items():
-            seen.setdefault(tuple(sorted(set(listed))), []).append(name)
-            where.setdefault(tuple(sorted(set(listed))), []).append(_list_key(name, source))
+        service = project.services[name]
+        for source, listed in [*hosts_lists(service).items(), *seeds(service).items()]:
+            entry = tuple(sorted(set(listed)))
+            if source in seeds(service):
+                partial.add(entry)
+            seen.setdefault(entry, []).append(name)
+            where.setdefault(entry, []).append(_list_key(name, source))
     out = []
     for listed, owners in seen.items():
         keys = where[listed]
@@ -387,11 +508,12 @@ def host_lists(project: Project) -> list[Finding]:
                           f"the host list of {', '.join(owners)} names "
                           f"{', '.join(f'`{g}`' for g in ghosts)}, which no service here is "
                           f"named{f' ({hint})' if hint else ''}.",
-                          "Spell each entry exactly as that service's RELEASE_NODE.",
+                          "Spell each entry exactly as that service's node name "
+                          f"({_name_var(project, owners[0])}).",
                           [(*k, ghosts[0]) if k[2] == "environment" else k for k in keys]))
         missing = sorted(svc for node, svc in known.items()
                          if node not in listed and svc not in owners)
-        if missing:
+        if missing and listed not in partial:
             out.append(_f("CL303", [*owners, *missing],
                           f"the host list of {', '.join(owners)} leaves out "
                           f"{', '.join(missing)}, so nothing dials them.",
@@ -452,33 +574,48 @@ def connect_all_false(project: Project) -> list[Finding]:
 @check(("CL401", "warning", "cookie missing"),
        ("CL402", "error", "cookies differ between services"),
        ("CL403", "warning", "cookie hard-coded in the compose file"),
-       ("CL404", "warning", "cookie too short"))
+       ("CL404", "warning", "cookie too short"),
+       ("CL405", "warning", "cookie left at the product's public default"))
 def cookies(project: Project) -> list[Finding]:
+    return [f for group in clusters(project).values() for f in _cookies(project, group)]
+
+
+def _cookies(project: Project, nodes: dict[str, NodeSpec]) -> list[Finding]:
     out = []
     values: dict[str, str] = {}
     keys: dict[str, Key] = {}
-    for name in beam_nodes(project):
+    missing: list[str] = []
+    for name, spec in nodes.items():
         service = project.services[name]
         value, written, where = cookie(service)
+        var = cookie_var(spec)
         key = flag_key(service, "-setcookie" if "-setcookie" in service.command
                        or "-setcookie" in str(service.environment) else "--cookie") \
             if where == "command line" else _env_key(name, where)
         keys[name] = key
+        model = BY_KEY[spec.product]
+        if value is None and model.unset_cookie == "public" and model.default_cookie:
+            value, written, where = model.default_cookie, None, "default"
+            keys[name] = _svc(name, "environment")
         if value is None:
-            if not mounts_cookie(service):
-                out.append(_f("CL401", [name],
-                              f"{name} sets no cookie: it falls back to the one baked into the "
-                              "release at build time, which differs between builds.",
-                              "Set `RELEASE_COOKIE: ${ERL_COOKIE:?}` on every BEAM service and "
-                              "keep the value in the environment or a secret.",
-                              [_svc(name, "environment")]))
+            if not mounts_cookie(service) and not (set(cookie_vars(service))
+                                                   & set(service.unset_vars)):
+                missing.append(name)
             continue
         values[name] = value
+        if model.default_cookie and value == model.default_cookie:
+            out.append(_f("CL405", [name],
+                          f"{name}: the cookie is {model.title}'s documented default "
+                          f"({'not set' if where == 'default' else where}); it is public, so "
+                          "anyone who reaches the node's ports can join it and run code.",
+                          f"Set `{var}: ${{ERL_COOKIE:?}}` on every {model.title} node and "
+                          "keep the value outside the file.", [keys[name]]))
+            continue
         if written is not None and "$" not in written and not is_unset(value):
             out.append(_f("CL403", [name],
                           f"{name}: the cookie ({where}, {len(value)} chars) is written in the "
                           "compose file, so anyone with the repository can join the cluster.",
-                          "Use `RELEASE_COOKIE: ${ERL_COOKIE:?}` and set ERL_COOKIE outside the "
+                          f"Use `{var}: ${{ERL_COOKIE:?}}` and set ERL_COOKIE outside the "
                           "file (shell, CI secret, .env not committed).", [key]))
         if not is_unset(value) and not is_dynamic(value) and len(value) < MIN_COOKIE:
             out.append(_f("CL404", [name],
@@ -486,6 +623,7 @@ def cookies(project: Project) -> list[Finding]:
                           "only authentication of Erlang distribution.",
                           f"Use at least {MIN_COOKIE} random characters "
                           "(`openssl rand -base64 32`).", [key]))
+    out += _missing_cookies(project, nodes, missing, bool(values))
     if len(set(values.values())) > 1:
         groups: dict[str, list[str]] = {}
         for name, value in values.items():
@@ -494,9 +632,50 @@ def cookies(project: Project) -> list[Finding]:
         out.append(_f("CL402", values,
                       f"{len(groups)} different cookies ({text}); nodes with different cookies "
                       "refuse each other (Node.connect returns false).",
-                      "Give every BEAM service the same cookie from one variable.",
+                      "Give every node the same cookie from one variable "
+                      f"({cookie_var(next(iter(nodes.values())))}).",
                       [keys[n] for g in sorted(groups.values(), key=len) for n in sorted(g)]))
     return out
+
+
+def _missing_cookies(project: Project, nodes: dict[str, NodeSpec], missing: list[str],
+                     others_set: bool) -> list[Finding]:
+    """CL401, worded as the assumption it is: the file can't show what the image bakes in.
+
+    RabbitMQ's image has no baked cookie (each container writes a random one), so there it
+    is a fact. For a release, services that run one prebuilt image share its cookie; only
+    separate builds (or different images) give different ones, and a node next to others
+    that set a cookie differs from them unless the image bakes exactly that one."""
+    if not missing or len(nodes) < 2:
+        return []
+    out = []
+    for name in missing:
+        spec = nodes[name]
+        var = cookie_var(spec)
+        if BY_KEY[spec.product].unset_cookie == "random":
+            message = (f"{name} sets no cookie: the {BY_KEY[spec.product].title} image then "
+                       "writes a random one in each container, so the nodes refuse each other.")
+        else:
+            images = {(project.services[n].image, project.services[n].build_context)
+                      for n in nodes}
+            builds = [n for n in nodes if project.services[n].build_context]
+            if len(images) == 1 and not builds and not others_set:
+                continue  # one prebuilt image: one baked cookie, shared
+            why = ("the other nodes set one in the file, which the baked one matches only by "
+                   "chance" if others_set else "services built separately get different "
+                   "cookies and refuse each other" if builds else "the nodes run different "
+                   "images, whose cookies differ unless they were built with the same one")
+            message = (f"{name} sets no cookie in the file, so it uses the one its image bakes "
+                       f"in (an assumption: the doctor cannot see the image); {why}.")
+        out.append(_f("CL401", [name], message,
+                      f"Set `{var}: ${{ERL_COOKIE:?}}` on every node and keep the value in the "
+                      "environment or a secret.", [_svc(name, "environment")]))
+    return out
+
+
+def _name_var(project: Project, service: str) -> str:
+    model = product(project.services[service])
+    return (model.name_vars[0] if model and model.name_vars else "RELEASE_NODE")
 
 
 # -- ports ---------------------------------------------------------------------------------
@@ -508,8 +687,9 @@ def _dist_ports(service_flags: dict[str, str], env: dict[str, str]) -> set[int]:
     high = service_flags.get("kernel.inet_dist_listen_max") or low
     if low and low.isdigit() and high and high.isdigit():
         ports |= set(range(int(low), int(high) + 1))
-    if env.get("ERL_DIST_PORT", "").isdigit():
-        ports.add(int(env["ERL_DIST_PORT"]))
+    for var in ("ERL_DIST_PORT", "EPMDLESS_DIST_PORT"):
+        if env.get(var, "").isdigit():
+            ports.add(int(env[var]))
     return ports
 
 
@@ -517,6 +697,7 @@ def _dist_ports(service_flags: dict[str, str], env: dict[str, str]) -> set[int]:
        ("CL502", "error", "distribution port published to the host"))
 def published_distribution(project: Project) -> list[Finding]:
     out = []
+    nodes = beam_nodes(project)
     for name, service in project.services.items():
         published = [p for p in service.ports if p.published]
         if any(p.target == EPMD_PORT for p in published):
@@ -526,6 +707,8 @@ def published_distribution(project: Project) -> list[Finding]:
                           "Remove that `ports:` entry; nodes talk over the Compose network.",
                           [_svc(name, "ports", str(EPMD_PORT))]))
         dist = _dist_ports(flags(service), service.environment)
+        if (model := product(service)) is not None and name in nodes:
+            dist |= set(model.dist_ports)
         if hits := sorted(p.target for p in published if p.target in dist):
             out.append(_f("CL502", [name],
                           f"{name} publishes its distribution port(s) {hits} to the host: "

@@ -166,6 +166,8 @@ class Locator:
         for file in self._files(self.path):
             root = self._root(file)
             services = _child(root, "services") if root is not None else None
+            if services is None and isinstance(root, yaml.MappingNode):
+                services = (None, root)  # Compose file format v1: services at the top
             found = _child(services[1], name) if services else None
             if found is not None and found[0] is not None:
                 return file, found[0], found[1]

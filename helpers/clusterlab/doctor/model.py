@@ -57,6 +57,7 @@ class Service:
     config_files: tuple[tuple[str, str], ...] = ()  # (path, text) of config/*.exs in the build
     volumes: tuple[str, ...] = ()  # container-side targets
     env_scripts: tuple[tuple[str, str], ...] = ()  # (path, text): rel/env.sh.eex, mounted env.sh
+    unset_vars: dict[str, str] = field(default_factory=dict)  # env var / key → unset ${VAR}
     entrypoint: tuple[str, ...] = ()  # the entrypoint part of ``command`` (to point at it)
     dns_search: tuple[str, ...] = ()  # `dns_search:` domains (resolv.conf `search`)
 
@@ -121,27 +122,42 @@ def _argv(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def parse_port(spec: Any) -> list[Port]:
-    """One ``ports:`` entry (long dict or short ``[ip:]host:container[/proto]``) → ports."""
-    if isinstance(spec, Mapping):
-        published = spec.get("published")
-        return [Port(int(spec["target"]), str(published) if published not in (None, "") else None,
-                     str(spec.get("host_ip") or ""), str(spec.get("protocol") or "tcp"))]
-    text, _, protocol = str(spec).partition("/")
-    parts = text.rsplit(":", 2)
-    host_ip = parts[0] if len(parts) == 3 else ""
-    published = parts[-2] if len(parts) >= 2 else None
-    target = parts[-1]
+def _span(item: str) -> list[int]:
+    low, _, high = str(item).partition("-")
+    return list(range(int(low), int(high or low) + 1))
 
-    def span(item: str) -> list[int]:
-        low, _, high = item.partition("-")
-        return list(range(int(low), int(high or low) + 1))
 
-    targets = span(target)
-    hosts: list[str | None] = [str(p) for p in span(published)] if published else [None]
+def _pair(targets: list[int], hosts: list[str | None], host_ip: str, protocol: str) -> list[Port]:
+    """Container ports with the host ports each may take. One container port and a host
+    range (``"4000-4003:4000"``, what Compose hands back as ``published: "4000-4003"``) is
+    one port that each replica binds on another host port: one Port per host port."""
     if len(hosts) == 1 and len(targets) > 1:
         hosts = hosts * len(targets)
+    if len(targets) == 1 and len(hosts) > 1:
+        targets = targets * len(hosts)
     return [Port(t, h, host_ip, protocol or "tcp") for t, h in zip(targets, hosts, strict=False)]
+
+
+def parse_port(spec: Any) -> list[Port]:
+    """One ``ports:`` entry (long dict or short ``[ip:]host:container[/proto]``) → ports;
+    ranges are expanded in both syntaxes."""
+    try:
+        if isinstance(spec, Mapping):
+            published = spec.get("published")
+            hosts: list[str | None] = ([str(p) for p in _span(str(published))]
+                                       if published not in (None, "") else [None])
+            return _pair(_span(str(spec["target"])), hosts, str(spec.get("host_ip") or ""),
+                         str(spec.get("protocol") or "tcp"))
+        text, _, protocol = str(spec).partition("/")
+        parts = text.rsplit(":", 2)
+        host_ip = parts[0] if len(parts) == 3 else ""
+        published = parts[-2] if len(parts) >= 2 else None
+        hosts = [str(p) for p in _span(published)] if published else [None]
+        return _pair(_span(parts[-1]), hosts, host_ip, protocol)
+    except (KeyError, ValueError) as exc:
+        raise ComposeFileError(f"cannot read the `ports:` entry {spec!r}: expected "
+                               "`[ip:][host[-range]:]container[-range][/proto]` or a mapping "
+                               "with `target:`") from exc
 
 
 def _replicas(data: Mapping[str, Any]) -> int:
@@ -204,8 +220,30 @@ def read_env_scripts(context: str | None, mounts: Sequence[tuple[str, str]]
     return tuple(out)
 
 
+_PLAIN_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def unset_references(raw: Mapping[str, Any], known: Mapping[str, str]) -> dict[str, str]:
+    """Keys whose value uses ``${VAR}`` (no default) with VAR unset: Compose only warns
+    ("variable is not set. Defaulting to a blank string") and hands back a blank. Keys are
+    environment variable names, ``hostname`` and ``command``."""
+    values: dict[str, str] = {k: v for k, v in _env(raw.get("environment")).items()}
+    for key in ("hostname", "command", "entrypoint"):
+        if raw.get(key):
+            item = raw[key]
+            values[key] = " ".join(map(str, item)) if isinstance(item, list) else str(item)
+    out: dict[str, str] = {}
+    for key, value in values.items():
+        for match in _PLAIN_VAR.finditer(value.replace("$$", "")):
+            var = match.group(1) or match.group(2)
+            if var not in known:
+                out.setdefault(key, var)
+    return out
+
+
 def build_service(name: str, data: Mapping[str, Any], raw: Mapping[str, Any] | None,
-                  base: Path, read_files: bool = True) -> Service:
+                  base: Path, read_files: bool = True,
+                  known_env: Mapping[str, str] | None = None) -> Service:
     raw = raw if raw is not None else data
     networks = _networks(data.get("networks"))
     if not networks and not data.get("network_mode"):
@@ -235,18 +273,24 @@ def build_service(name: str, data: Mapping[str, Any], raw: Mapping[str, Any] | N
         entrypoint=_argv(data.get("entrypoint")),
         dns_search=tuple(str(d) for d in ([data["dns_search"]] if isinstance(
             data.get("dns_search"), str) else data.get("dns_search") or ())),
+        unset_vars=unset_references(raw, known_env) if known_env is not None else {},
     )
 
 
 def build_project(raw: Mapping[str, Any], resolved: Mapping[str, Any] | None = None, *,
                   name: str | None = None, path: str = "", notes: Sequence[str] = (),
-                  compose_error: str | None = None, read_files: bool = True) -> Project:
-    """Plain compose dicts → ``Project``. Pure apart from reading ``config/*.exs`` files."""
+                  compose_error: str | None = None, read_files: bool = True,
+                  known_env: Mapping[str, str] | None = None) -> Project:
+    """Plain compose dicts → ``Project``. Pure apart from reading ``config/*.exs`` files.
+
+    ``known_env`` (the variables interpolation sees) lets the model tell which ``${VAR}``
+    came out blank; without it nothing is reported unset."""
     resolved = resolved if resolved is not None else raw
     project = name or str(resolved.get("name") or raw.get("name") or "project")
     base = Path(path).parent if path else Path.cwd()
     raw_services = raw.get("services") or {}
-    services = {svc: build_service(svc, data or {}, raw_services.get(svc), base, read_files)
+    services = {svc: build_service(svc, data or {}, raw_services.get(svc), base, read_files,
+                                   known_env)
                 for svc, data in (resolved.get("services") or {}).items()}
     networks: dict[str, Network] = {}
     for key, data in (resolved.get("networks") or {}).items():
@@ -341,6 +385,8 @@ def read(path: Path | str, project: str | None = None, *,
     if not path.is_file():
         raise ComposeFileError(f"Compose file not found: {path}")
     user_env = dict(env or {})
+    if legacy_services(path):
+        return read_yaml(path, project, env=user_env)
     try:
         raw = compose.load(path, project, env=user_env, profiles=profiles)
     except ComposeNotFound:
@@ -353,8 +399,28 @@ def read(path: Path | str, project: str | None = None, *,
         dotenv = read_dotenv(path.parent / ".env")
         resolved = interpolate(raw, {**dotenv, **os.environ, **user_env})
         notes.append("Compose refuses this file; values were interpolated by the doctor.")
+    known = {**read_dotenv(path.parent / ".env"), **os.environ, **user_env}
     return build_project(raw, resolved, name=project, path=str(path), notes=notes,
-                         compose_error=error)
+                         compose_error=error, known_env=known)
+
+
+LEGACY = ("Compose file format v1: services at the top level, no `services:` key. Compose "
+          "v2 no longer reads it (`docker compose` says \"additional properties … not "
+          "allowed\"); move the services under `services:` (and `links:` become plain "
+          "service names on a shared network). The doctor read it as plain YAML.")
+
+
+def _legacy_model(data: Any) -> bool:
+    """Compose v1: a mapping of services, each with ``image`` or ``build``, no ``services``."""
+    return isinstance(data, dict) and "services" not in data and bool(data) and all(
+        isinstance(v, dict) and ("image" in v or "build" in v) for v in data.values())
+
+
+def legacy_services(path: Path) -> bool:
+    try:
+        return _legacy_model(yaml.safe_load(path.read_text()))
+    except (OSError, yaml.YAMLError):
+        return False
 
 
 def read_yaml(path: Path | str, project: str | None = None, *,
@@ -368,5 +434,9 @@ def read_yaml(path: Path | str, project: str | None = None, *,
     if not isinstance(raw, dict):
         raise ComposeFileError(f"{path} is not a compose file (top level is not a mapping).")
     all_env = {**read_dotenv(path.parent / ".env"), **os.environ, **dict(env or {})}
+    error = None
+    if _legacy_model(raw):
+        raw, error = {"services": raw}, LEGACY
     name = project or _project_name_from(path, raw, all_env)
-    return build_project(raw, interpolate(raw, all_env), name=name, path=str(path), notes=notes)
+    return build_project(raw, interpolate(raw, all_env), name=name, path=str(path), notes=notes,
+                         compose_error=error, known_env=all_env)
