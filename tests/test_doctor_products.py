@@ -124,3 +124,16 @@ def test_headers_are_required(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="expect"):
         expected(tmp_path / "x.yaml")
     assert re.match(r"CL\d{3}", "CL405")
+
+
+def test_live_detects_product_nodes_and_cookies() -> None:
+    """Live mode reads RabbitMQ's (-sname in argv, cookie variable) and EMQX's nodes."""
+    from clusterlab.doctor.live import parse_detect
+    rabbit = ("@@beam 1\n/usr/lib/erlang/beam.smp\n-sname\nrabbit@rabbit1\n@@environ\n"
+              "RABBITMQ_ERLANG_COOKIE=s3cret\n")
+    found = parse_detect(rabbit)
+    assert (found.node, found.mode) == ("rabbit@rabbit1", "sname")
+    assert found.cookie is not None and found.cookie.reveal() == "s3cret"
+    emqx = "@@beam 7\nbeam.smp\n@@environ\nEMQX_NODE__NAME=emqx@n1.lab\nEMQX_NODE__COOKIE=c\n"
+    found = parse_detect(emqx)
+    assert (found.node, found.mode) == ("emqx@n1.lab", "name") and found.cookie is not None

@@ -72,6 +72,12 @@ class Detected:
         return hashlib.sha256(self.cookie.reveal().encode()).hexdigest()[:8]
 
 
+_COOKIE_ENV = ("RELEASE_COOKIE", "RABBITMQ_ERLANG_COOKIE", "EMQX_NODE__COOKIE",
+               "EMQX_NODE_COOKIE", "COUCHDB_ERLANG_COOKIE", "DOCKER_VERNEMQ_DISTRIBUTED_COOKIE",
+               "ERLANG_COOKIE", "COOKIE")
+"""Where products keep the cookie in a VM's environment (docs/doctor.md, Products)."""
+
+
 def parse_detect(text: str) -> Detected:
     """Read ``DETECT_SCRIPT`` output: the first distributed BEAM VM wins."""
     tools = frozenset(m.group(1) for m in re.finditer(r"^@@has (\S+)", text, re.M))
@@ -86,7 +92,11 @@ def parse_detect(text: str) -> Detected:
                 node, mode = argv[i + 1], arg.lstrip("-")
             elif arg == "-setcookie":
                 cookie = argv[i + 1]
-        cookie = cookie or environ.get("RELEASE_COOKIE") or None
+        cookie = cookie or next((environ[v] for v in _COOKIE_ENV if environ.get(v)), None)
+        if node is None:  # products that name the node in a generated vm.args (EMQX)
+            for var in ("EMQX_NODE__NAME", "EMQX_NODE_NAME"):
+                if "@" in environ.get(var, ""):
+                    node, mode = environ[var], "name"
         if node is None and environ.get("RELEASE_DISTRIBUTION", "sname") != "none" \
                 and "@" in environ.get("RELEASE_NODE", ""):
             node, mode = environ["RELEASE_NODE"], environ.get("RELEASE_DISTRIBUTION", "sname")
