@@ -44,7 +44,7 @@ def test_product_file(path: Path) -> None:
     assert set(beam_nodes(model)) == set(want.nodes)
 
 
-def test_every_product_has_three_pairs_and_a_docs_file() -> None:
+def test_every_product_has_three_hit_ok_pairs() -> None:
     for product in PRODUCTS:
         stems = {p.stem for p in FILES if p.stem.startswith(product + "-")}
         pairs = {s.removesuffix("-hit") for s in stems if s.endswith("-hit")
