@@ -293,6 +293,9 @@ class FakeLab:
     def down(self):
         self.calls.append("down")
 
+    def commands(self):
+        return list(self.calls)
+
 
 @pytest.mark.compose
 @pytest.mark.parametrize("healed", [True, False])

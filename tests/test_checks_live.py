@@ -58,6 +58,12 @@ def test_every_solution_passes(ex):
     report = run(None, file=ex.solution_file, ex=ex)
     assert report.passed, str(report)
     assert report.problems == []
+    # the check's own probe, HTTP calls and cookie digests are in its history (ex.check())
+    history = "\n".join(report.commands)
+    assert " up " in history and "nslookup" in history and "erlang nodes" in history, history
+    kinds = {type(c).__name__ for c in ex.expected.criteria}
+    assert ("Elixir.ClusterLab.Http get" in history) == ("Http" in kinds), history
+    assert ("sha256sum" in history) == ("SharedCookie" in kinds), history
 
 
 def test_minio_on_the_network_but_not_jaeger_fails_on_jaeger_only(tmp_path):

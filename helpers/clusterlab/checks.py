@@ -29,12 +29,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import compose
+from . import commands, compose
 from .catalogue import Lesson, get, labs_dir
 from .errors import ClusterLabError, ComposeFileError, ConvergenceTimeout, UnknownLesson
 from .image import Progress, say
 from .nodenames import refused_names
-from .probes import COOKIE_FILE, Snapshot, probe, rpc
+from .probes import COOKIE_FILE, Snapshot, probe
 from .topology import clusters, to_graph
 
 SOLUTION_ENV = "CLUSTERLAB_EXERCISE"
@@ -391,6 +391,7 @@ class CheckReport:
     snapshot: Snapshot | None = None
     seconds: float = 0.0
     project: str | None = None  # the Compose project the check ran (and removed)
+    commands: tuple[str, ...] = ()  # what the check ran, as docker commands (lab.commands())
 
     @property
     def passed(self) -> bool:
@@ -557,6 +558,20 @@ def cookie_digest(container: Any) -> str | None:
     return hashlib.sha256(result.output.strip().encode()).hexdigest()[:12]
 
 
+def _recorded_digest(lab: Any, service: str) -> str | None:
+    """``cookie_digest`` of ``service``, its command (a hash, never the cookie) kept."""
+    container = lab.container(service)
+    lab._record(commands.docker("exec", container.name, "sha256sum", COOKIE_FILE))
+    return cookie_digest(container)
+
+
+def _recorded_probe(lab: Any, containers: Sequence[Any], names: Sequence[str]) -> Snapshot:
+    """``probe`` of some of the lab's containers, its commands kept in the lab's history."""
+    snapshot = probe(containers, names)
+    lab._record(commands.probe_commands(snapshot))
+    return snapshot
+
+
 def observe(lab: Any, expected: Expected) -> Observation:
     """One probe of a running lab plus the HTTP calls and cookie digests the criteria need.
 
@@ -577,12 +592,11 @@ def observe(lab: Any, expected: Expected) -> Observation:
                                                                     "a running BEAM node")
                         continue
                     try:
-                        term = rpc(lab.container(source), "Elixir.ClusterLab.Http", "get",
-                                   f'["{criterion.url}"]')
+                        term = lab.http_get(source, criterion.url)
                     except ClusterLabError as exc:
                         term = exc.message
                     http[(source, criterion.url)] = http_outcome(term)
-        cookies = {s: cookie_digest(lab.container(s)) if s in by_service else None
+        cookies = {s: _recorded_digest(lab, s) if s in by_service else None
                    for c in expected.criteria if isinstance(c, SharedCookie) for s in c.services}
         observation = Observation(snap, http, cookies)
         if all(r.passed for r in evaluate(expected, observation)) \
@@ -608,7 +622,8 @@ def partition_and_heal(lab: Any, expected: Expected, before: Snapshot,
         lab.disconnect(fault.service, network)
     unnoticed = False
     try:
-        while still := still_listing(expected, probe(witnesses, expected.witnesses), node):
+        while still := still_listing(expected, _recorded_probe(lab, witnesses,
+                                                                expected.witnesses), node):
             if time.monotonic() - cut_at >= fault.notice_seconds:
                 break
         if not still:
@@ -653,7 +668,8 @@ def run_check(ex: Exercise, file: Path, *, progress: Progress = say,
             lab.up(timeout=timeout)
         except ClusterLabError as exc:
             return CheckReport(file, ex.expected, start_error=exc.message,
-                               seconds=time.monotonic() - started, project=lab.project)
+                               seconds=time.monotonic() - started, project=lab.project,
+                               commands=tuple(lab.commands()))
         observation = observe(lab, ex.expected)
         results = evaluate(ex.expected, observation)
         if (fault := ex.expected.fault) is not None:
@@ -668,7 +684,7 @@ def run_check(ex: Exercise, file: Path, *, progress: Progress = say,
         lab.down()
     return CheckReport(file, ex.expected, results=tuple(results),
                        snapshot=observation.snapshot, seconds=time.monotonic() - started,
-                       project=lab.project)
+                       project=lab.project, commands=tuple(lab.commands()))
 
 
 def check(target: str | Path, *, file: Path | str | None = None, progress: Progress = say,
