@@ -150,6 +150,12 @@ def run_once(path: str, index: int, cell_timeout: int, client: str = "guarded") 
     except CellExecutionError as exc:
         run.error = f"{exc.ename}: {exc.evalue}".strip()
         run.failed_line = _failing_line(exc.traceback)
+        if not run.failed_line and run.failed_cell is not None:
+            # No arrow (IPython elides it in some tracebacks): "Cell In[n], line k".
+            found = re.findall(r"Cell In\[\d+\], line (\d+)", ANSI.sub("", exc.traceback))
+            lines = nb.cells[run.failed_cell].source.splitlines()
+            if found and int(found[0]) <= len(lines):
+                run.failed_line = lines[int(found[0]) - 1].strip()
     except Exception as exc:
         run.error = f"{type(exc).__name__}: {exc}"
     run.seconds = time.monotonic() - start
