@@ -15,6 +15,7 @@ Without Chromium the test is skipped with the reason, unless
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import secrets
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import time
 import urllib.error
@@ -31,6 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+try:
+    from selenium.common.exceptions import StaleElementReferenceException
+except ImportError:  # no selenium: the test skips (or fails) with the install hint
+    class StaleElementReferenceException(Exception):  # type: ignore[no-redef]
+        """Stands in for selenium's."""
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -78,6 +86,13 @@ class Timer:
         self.measured[self.name] = round(time.monotonic() - self.started, 1)
 
 
+def _read(check: Callable[[], Any]) -> Any:
+    try:
+        return check()
+    except StaleElementReferenceException:
+        return None
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -93,9 +108,10 @@ def _api(base: str, token: str, path: str, method: str = "GET") -> Any:
 
 
 def _wait(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll a state (a DOM element, an HTTP answer) until it holds; fail with ``what``."""
+    """Poll a state (a DOM element, an HTTP answer) until it holds; fail with ``what``.
+    An element replaced while it was read (a redrawn graph) is "not yet": read again."""
     deadline = time.monotonic() + timeout
-    while not (value := check()):
+    while not (value := _read(check)):
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not seen within {timeout:g} s")
         time.sleep(0.2)
@@ -115,6 +131,10 @@ def private_network() -> Iterator[bool]:
     ("Select Kernel") and the kernel's websocket. The labs need no network from here: the
     kernel reaches the engine through its Unix socket. Needs root (CI is); else unisolated.
     """
+    if reason := _browser_missing():
+        if os.environ.get("CLUSTERLAB_REQUIRE_BROWSER"):
+            pytest.fail(f"CLUSTERLAB_REQUIRE_BROWSER is set but {reason}")
+        pytest.skip(reason)
     if os.geteuid() != 0 or os.environ.get("DOCKER_HOST", "unix://").split(":")[0] != "unix":
         yield False
         return
@@ -124,7 +144,7 @@ def private_network() -> Iterator[bool]:
         if libc.unshare(CLONE_NEWNET) != 0:
             raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
         try:
-            subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+            _loopback_up()
             yield True
         finally:
             if libc.setns(home, CLONE_NEWNET) != 0:
@@ -133,14 +153,18 @@ def private_network() -> Iterator[bool]:
         os.close(home)
 
 
+def _loopback_up() -> None:
+    """``ip link set lo up``, without needing iproute2: SIOCGIFFLAGS, then SIOCSIFFLAGS."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH22x", b"lo", 0)
+        flags = struct.unpack("16sH22x", fcntl.ioctl(sock, 0x8913, request))[1]
+        fcntl.ioctl(sock, 0x8914, struct.pack("16sH22x", b"lo", flags | 0x1))
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, timings: dict[str, float],
            private_network: bool) -> Iterator[tuple[str, str]]:
     """``helpers/bin/lab --no-browser`` on a free port; every kernel and the server stop after."""
-    if reason := _browser_missing():
-        if os.environ.get("CLUSTERLAB_REQUIRE_BROWSER"):
-            pytest.fail(f"CLUSTERLAB_REQUIRE_BROWSER is set but {reason}")
-        pytest.skip(reason)
     home = tmp_path_factory.mktemp("jupyter")
     # Autosave would write outputs into the committed notebooks: off, for this user only.
     docmanager = home / "settings/@jupyterlab/docmanager-extension/plugin.jupyterlab-settings"
@@ -149,6 +173,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, timings: dict[str, float],
     port, token = _free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):  # the folder CI keeps shows this run only
+        old.unlink()
     log = (ARTIFACTS / "server.log").open("w")
     started = time.monotonic()
     process = subprocess.Popen(
