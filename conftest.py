@@ -6,6 +6,7 @@ Set CLUSTERLAB_REQUIRE_DOCKER=1 (CI does) to turn "no Docker, skipped" into a fa
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,26 @@ def _install_stall_guard() -> None:
     from clusterlab.nbrun import StallGuardedClient
 
     nb_run.NotebookClient = StallGuardedClient
+    if os.environ.get("CLUSTERLAB_EXECUTED_DIR"):
+        _save_executed(nb_run.NotebookRun, Path(os.environ["CLUSTERLAB_EXECUTED_DIR"]))
+
+
+def _save_executed(run_class, out_dir: Path) -> None:
+    """Keep every notebook as nbmake executed it: the site (helpers/bin/docs) is built from
+    these files, so no lab runs a second time for the documentation."""
+    from clusterlab import docsite
+
+    execute = run_class.execute
+    if getattr(execute, "saves_executed", False):
+        return
+
+    def execute_and_save(self):
+        result = execute(self)
+        docsite.record(result.nb, Path(self.filename), out_dir, passed=result.error is None)
+        return result
+
+    execute_and_save.saves_executed = True
+    run_class.execute = execute_and_save
 
 
 def _engine_error() -> str | None:
