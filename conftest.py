@@ -84,7 +84,19 @@ def _skip_without_compose(items) -> None:
         item.add_marker(pytest.mark.skip(reason=f"no Compose v2: {error.splitlines()[0]}"))
 
 
+def _deselect_room(config, items) -> None:
+    """``room`` tests take the project's image tags away for minutes: they run only when
+    ``-m`` names them (CI runs them alone, after the suite), never in a whole-suite run."""
+    if "room" in (config.getoption("markexpr") or ""):
+        return
+    room = [item for item in items if item.get_closest_marker("room")]
+    if room:
+        config.hook.pytest_deselected(items=room)
+        items[:] = [item for item in items if not item.get_closest_marker("room")]
+
+
 def pytest_collection_modifyitems(config, items):
+    _deselect_room(config, items)
     _skip_without_compose(items)
     needs_docker = [item for item in items
                     if item.get_closest_marker("docker") or item.path.suffix == ".ipynb"]
