@@ -441,6 +441,23 @@ class Lab:
         container.restart(timeout=2)
         self.wait_ready(service, timeout, since)
 
+    def release(self, service: str, timeout: float = 30) -> None:
+        """Let a service held by ``STARTUP_GATE`` boot, and wait until it is ready.
+
+        Start-up order by state: a lesson holds a peer until the others have made their
+        one attempt (their log says so), then releases it. A delay would be outrun by load.
+        """
+        container = self.container(service)
+        gate = next((e.partition("=")[2] for e in container.attrs["Config"]["Env"]
+                     if e.startswith("STARTUP_GATE=")), "")
+        if not gate:
+            raise ClusterLabError(f"{service} is not held: its STARTUP_GATE is not set.")
+        self._record(commands.docker("exec", container.name, "touch", gate))
+        result = engine.exec_in(container, ["touch", gate])
+        if result.exit_code != 0:
+            raise ClusterLabError(f"Could not release {service}: {result.output.strip()}")
+        self.wait_ready(service, timeout)
+
     def wait_ready(self, service: str, timeout: float = 30, since: float | None = None) -> None:
         """Block until ``service`` prints its ready line (after ``since``, a Unix time)."""
         container = self.container(service)
