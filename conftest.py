@@ -49,26 +49,27 @@ def _save_executed(run_class, out_dir: Path) -> None:
     run_class.execute = execute_and_save
 
 
-def _engine_error() -> str | None:
-    from clusterlab import engine
+def _missing(need) -> str | None:
+    """What ``need()`` says is missing (a ``ClusterLabError``'s message), or None."""
     from clusterlab.errors import ClusterLabError
 
     try:
-        engine.client()
+        need()
     except ClusterLabError as exc:
         return str(exc)
     return None
+
+
+def _engine_error() -> str | None:
+    from clusterlab import engine
+
+    return _missing(engine.client)
 
 
 def _compose_error() -> str | None:
     from clusterlab import compose
-    from clusterlab.errors import ClusterLabError
 
-    try:
-        compose.find_compose()
-    except ClusterLabError as exc:
-        return str(exc)
-    return None
+    return _missing(compose.find_compose)
 
 
 def _skip_without_compose(items) -> None:
@@ -125,20 +126,12 @@ def _someone_elses(owner: str) -> bool:
     A dead owner (a kernel, a worker, a CLI call of this run) is judged."""
     import socket
 
+    from clusterlab import lifecycle
+
     host, _, pid = owner.rpartition("/")
-    if host != socket.gethostname() or not pid.isdigit() or not _alive(int(pid)):
+    if host != socket.gethostname() or not pid.isdigit() or not lifecycle.pid_alive(int(pid)):
         return False
     return not _descends_from(int(pid), os.getpid())
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _descends_from(pid: int, ancestor: int) -> bool:

@@ -612,7 +612,8 @@ def _run_dirs() -> set[str]:
     return {p.name for p in root.iterdir()} if root.is_dir() else set()
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a process we may not signal counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -628,7 +629,7 @@ def reap_orphans() -> list[str]:
     reaped = []
     for project, labels in projects().items():
         owner_host, _, pid = labels.get(OWNER, "").partition("/")
-        if owner_host == host and pid.isdigit() and not _pid_alive(int(pid)):
+        if owner_host == host and pid.isdigit() and not pid_alive(int(pid)):
             remove_project(project)
             reaped.append(project)
     return reaped
