@@ -78,15 +78,15 @@ def test_hook_definition_matches_compose_file_names() -> None:
         assert not pattern.search(name), name
 
 
-def test_try_repo_fails_on_the_broken_file(hook_repo: tuple[Path, str], user_repo: Path) -> None:
+def test_try_repo_fails_on_the_broken_file_and_passes_the_healthy_one(
+        hook_repo: tuple[Path, str], user_repo: Path) -> None:
+    # One test, so pre-commit builds the hook's environment once (about 2 minutes) and
+    # the second run reuses it; two tests would build it twice on two xdist workers.
     done = _try_repo(hook_repo, user_repo, "svc/compose.yaml", "notes.yaml")
     assert done.returncode == 1, done.stdout + done.stderr
     assert re.search(r"CL102 error .*svc/compose\.yaml:15:7", done.stdout), done.stdout
     assert "notes.yaml" not in done.stdout.split("Failed", 1)[-1]
 
-
-def test_try_repo_passes_on_the_healthy_file(hook_repo: tuple[Path, str], user_repo: Path
-                                             ) -> None:
     done = _try_repo(hook_repo, user_repo, "docker-compose.prod.yml")
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"clusterlab doctor\.+Passed", done.stdout), done.stdout
