@@ -146,6 +146,28 @@ def test_dns_cluster_a_dial_past_connect_timeout_takes_the_process_down():
         lab.down()
 
 
+def test_dns_cluster_reads_the_resolver_cache_until_the_ttl_runs_out():
+    lab = start("dns_cluster_cache")
+    try:
+        first = ip_of(lab, "peer1")
+        wait_until(lambda: lab.resolve("early", "peer.").addresses == (first,), 10,
+                   what="early's getbyname to cache peer1")
+        (name,) = lab.container("early").attrs["NetworkSettings"]["Networks"]
+        late = engine.client().containers.create(
+            lab.container("peer1").image.id, ["sleep", "300"], entrypoint=[],
+            labels={engine.LABEL: lab.project})
+        engine.client().networks.get(name).connect(late, aliases=["peer"])
+        late.start()
+        server = lab.container("early").exec_run(["dig", "+short", "peer"]).output.split()
+        assert len(server) == 2                               # the server knows both…
+        assert lab.resolve("early", "peer.").addresses == (first,)   # …getbyname: cached
+        assert len(lab.resolve("early", "peer", call="lookup").addresses) == 2  # asks
+        ttl = lab.container("early").exec_run(["dig", "+noall", "+answer", "peer"]).output
+        assert b"600" in ttl                                  # Docker's DNS TTL
+    finally:
+        lab.down()
+
+
 def test_dns_cluster_warns_once_without_long_names(dns_lab):
     lines = dns_lab.log_lines("short", "not running with longnames")
     assert len(lines) == 1 and "[warning]" in lines[0].text
