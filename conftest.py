@@ -76,13 +76,18 @@ def _skip_without_compose(items) -> None:
     """Tests marked ``compose`` run the Compose v2 binary but need no engine: skipped where
     there is none (``-m "not docker"`` on a bare machine), a failure under CI's flag."""
     needs = [item for item in items if item.get_closest_marker("compose")]
-    error = _compose_error() if needs else None
+    if needs:
+        _skip_or_fail(needs, _compose_error(), "no Compose v2")
+
+
+def _skip_or_fail(needs, error: str | None, what: str) -> None:
+    """Skip ``needs`` when ``error`` says something is missing; CI's flag makes it a failure."""
     if error is None:
         return
     if os.environ.get("CLUSTERLAB_REQUIRE_DOCKER"):
         raise pytest.UsageError(f"CLUSTERLAB_REQUIRE_DOCKER is set but: {error}")
     for item in needs:
-        item.add_marker(pytest.mark.skip(reason=f"no Compose v2: {error.splitlines()[0]}"))
+        item.add_marker(pytest.mark.skip(reason=f"{what}: {error.splitlines()[0]}"))
 
 
 def _deselect_room(config, items) -> None:
@@ -101,15 +106,8 @@ def pytest_collection_modifyitems(config, items):
     _skip_without_compose(items)
     needs_docker = [item for item in items
                     if item.get_closest_marker("docker") or item.path.suffix == ".ipynb"]
-    if not needs_docker:
-        return
-    error = _engine_error()
-    if error is None:
-        return
-    if os.environ.get("CLUSTERLAB_REQUIRE_DOCKER"):
-        raise pytest.UsageError(f"CLUSTERLAB_REQUIRE_DOCKER is set but: {error}")
-    for item in needs_docker:
-        item.add_marker(pytest.mark.skip(reason=f"no Docker engine: {error.splitlines()[0]}"))
+    if needs_docker:
+        _skip_or_fail(needs_docker, _engine_error(), "no Docker engine")
 
 
 def leftovers() -> list[str]:

@@ -135,9 +135,7 @@ def _rewrite_links(text: str, source: str, pages: set[str]) -> str:
         if re.match(r"^[a-z]+:|^#|^//", target) or target.startswith("data:"):
             return match.group(0)
         path, _, anchor = target.partition("#")
-        resolved = (here / path).as_posix()
-        resolved = Path(resolved).as_posix()
-        normal = _normal(resolved)
+        normal = _normal((here / path).as_posix())
         if normal in pages:
             new = _relative(_page_path(normal), _page_path(source))
         else:

@@ -395,7 +395,7 @@ class Lab:
         """What ``service``'s own VM resolves ``name`` to: dns_cluster's ``getbyname``, or
         libcluster DNSPoll's ``lookup`` (no search list). nslookup can't tell them apart."""
         container = self.container(service)
-        args = f'["{name}", {rtype}]' if call == "getbyname" else f'["{name}", in, {rtype}]'
+        args = resolver.call_args(name, call, rtype)
         self._record(commands.erl_call(container.name, f"inet_res {call} {args}"))
         return resolver.resolve(container, name, call, rtype)
 

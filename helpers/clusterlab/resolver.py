@@ -56,10 +56,14 @@ def parse(call: Call, name: str, text: str) -> Resolution:
 
 def resolve(container: Any, name: str, call: Call = "getbyname", rtype: str = "a") -> Resolution:
     """``inet_res:getbyname(Name, Type)`` or ``inet_res:lookup(Name, in, Type)`` in the VM."""
+    return parse(call, name, rpc(container, "inet_res", call, call_args(name, call, rtype)))
+
+
+def call_args(name: str, call: Call = "getbyname", rtype: str = "a") -> str:
+    """The Erlang argument list for the call: ``["app", a]`` or ``["app", in, a]``."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or rtype not in ("a", "aaaa"):
         raise ClusterLabError(f"Can't resolve {name!r} as {rtype!r}: a DNS name and a or aaaa.")
-    args = f'["{name}", {rtype}]' if call == "getbyname" else f'["{name}", in, {rtype}]'
-    return parse(call, name, rpc(container, "inet_res", call, args))
+    return f'["{name}", {rtype}]' if call == "getbyname" else f'["{name}", in, {rtype}]'
 
 
 def searchlist(container: Any) -> list[str]:
