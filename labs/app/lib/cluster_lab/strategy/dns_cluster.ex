@@ -32,15 +32,7 @@ defmodule ClusterLab.Strategy.DNSCluster do
   def start_link(opts), do: GenServer.start_link(__MODULE__, Map.new(opts), name: __MODULE__)
 
   @doc "The names the next poll would dial (for the fidelity tests; not dns_cluster API)."
-  def dial_list do
-    state = :sys.get_state(__MODULE__)
-    visible = MapSet.new(Node.list(:visible), &Atom.to_string/1)
-
-    for {basename, ip} <- addresses(state),
-        name = "#{basename}@#{ip}",
-        name not in visible,
-        do: String.to_atom(name)
-  end
+  def dial_list, do: __MODULE__ |> :sys.get_state() |> targets() |> Enum.map(&String.to_atom/1)
 
   @impl true
   def init(state) do
@@ -57,23 +49,30 @@ defmodule ClusterLab.Strategy.DNSCluster do
   def handle_info(_other, state), do: {:noreply, state}
 
   defp discover(state) do
-    visible = MapSet.new(Node.list(:visible), &Atom.to_string/1)
-    found = addresses(state)
+    peers = targets(state)
 
-    found
-    |> Enum.map(fn {basename, ip} -> "#{basename}@#{ip}" end)
-    |> Enum.reject(&MapSet.member?(visible, &1))
+    peers
     |> Task.async_stream(
       fn peer ->
         if Node.connect(String.to_atom(peer)), do: log(state, "#{node()} connected to #{peer}")
       end,
-      max_concurrency: max(1, length(found)),
+      max_concurrency: max(1, length(peers)),
       timeout: state.connect_timeout
     )
     |> Stream.run()
 
     Process.send_after(self(), :discover, state.interval)
     state
+  end
+
+  # Every discovered `basename@ip` that is not in Node.list(:visible), so itself too.
+  defp targets(state) do
+    visible = MapSet.new(Node.list(:visible), &Atom.to_string/1)
+
+    for {basename, ip} <- addresses(state),
+        name = "#{basename}@#{ip}",
+        name not in visible,
+        do: name
   end
 
   defp addresses(%{queries: queries, basename: basename}) do
