@@ -24,7 +24,7 @@ def _install_stall_guard() -> None:
         from nbmake import nb_run
     except ImportError:
         return
-    from clusterlab.nbrun import StallGuardedClient
+    from clusterlab.tools.nbrun import StallGuardedClient
 
     nb_run.NotebookClient = StallGuardedClient
     if os.environ.get("CLUSTERLAB_EXECUTED_DIR"):
@@ -34,7 +34,7 @@ def _install_stall_guard() -> None:
 def _save_executed(run_class, out_dir: Path) -> None:
     """Keep every notebook as nbmake executed it: the site (helpers/bin/docs) is built from
     these files, so no lab runs a second time for the documentation."""
-    from clusterlab import docsite
+    from clusterlab.tools import docsite
 
     execute = run_class.execute
     if getattr(execute, "saves_executed", False):
@@ -61,13 +61,13 @@ def _missing(need) -> str | None:
 
 
 def _engine_error() -> str | None:
-    from clusterlab import engine
+    from clusterlab.gates import engine
 
     return _missing(engine.client)
 
 
 def _compose_error() -> str | None:
-    from clusterlab import compose
+    from clusterlab.gates import compose
 
     return _missing(compose.find_compose)
 
@@ -113,10 +113,10 @@ def pytest_collection_modifyitems(config, items):
 def leftovers() -> list[str]:
     """Projects whose containers or networks carry a ClusterLab label, except labs that a
     live process outside this run owns (someone else's lab on a shared engine)."""
-    from clusterlab import lifecycle
+    from clusterlab.lab import registry
 
-    return sorted(project for project, labels in lifecycle.projects().items()
-                  if not _someone_elses(labels.get(lifecycle.OWNER, "")))
+    return sorted(project for project, labels in registry.projects().items()
+                  if not _someone_elses(labels.get(registry.OWNER, "")))
 
 
 def _someone_elses(owner: str) -> bool:
@@ -124,10 +124,10 @@ def _someone_elses(owner: str) -> bool:
     A dead owner (a kernel, a worker, a CLI call of this run) is judged."""
     import socket
 
-    from clusterlab import lifecycle
+    from clusterlab.lab import registry
 
     host, _, pid = owner.rpartition("/")
-    if host != socket.gethostname() or not pid.isdigit() or not lifecycle.pid_alive(int(pid)):
+    if host != socket.gethostname() or not pid.isdigit() or not registry.pid_alive(int(pid)):
         return False
     return not _descends_from(int(pid), os.getpid())
 

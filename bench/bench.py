@@ -15,7 +15,9 @@ import time
 from pathlib import Path
 
 import clusterlab as cl
-from clusterlab import engine, image, probes
+from clusterlab.gates import engine, image
+from clusterlab.observe import erlang
+from clusterlab.progress import quiet
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,13 +32,13 @@ def cold_build() -> None:
                                           for t in i.tags)]:
         subprocess.run(["docker", "rmi", "-f", ref], capture_output=True)
     started = time.monotonic()
-    built = image.ensure_image(image.quiet)
+    built = image.ensure_image(quiet)
     figure("cold image build (offline bootstrap)", f"{time.monotonic() - started:.1f} s",
            "≤ 120 s", f"base {built.base} removed, then ensure_image()")
 
 
 def cached_check() -> None:
-    image.ensure_image(image.quiet)
+    image.ensure_image(quiet)
     runs = []
     for _ in range(5):
         started = time.monotonic()
@@ -53,7 +55,7 @@ def naive_probe(lab: cl.Lab, names: list[str]) -> float:
     for container in lab.containers():
         for name in names:
             engine.exec_in(container, ["nslookup", name])
-        node = engine.exec_in(container, ["cat", probes.NODE_FILE]).output.strip()
+        node = engine.exec_in(container, ["cat", erlang.NODE_FILE]).output.strip()
         if node and node != "nonode@nohost":
             script = ("elixir --name probe$$@$(hostname) --cookie $(cat /tmp/clusterlab/cookie) "
                       "--hidden -e \"IO.inspect(:rpc.call(:'$1', Node, :list, []))\"")
@@ -63,7 +65,7 @@ def naive_probe(lab: cl.Lab, names: list[str]) -> float:
 
 def lab_figures() -> None:
     started = time.monotonic()
-    with cl.lab("01-compose-networks", "fixed", progress=image.quiet) as lab:
+    with cl.lab("01-compose-networks", "fixed", progress=quiet) as lab:
         up = time.monotonic() - started
         mesh = lab.timeline(lambda s: s.is_full_mesh(), timeout=30)
         converged = time.monotonic() - started
@@ -84,7 +86,7 @@ def lab_figures() -> None:
             memory.append(stats["memory_stats"].get("usage", 0) / 2**20)
         figure("memory per BEAM container", f"{statistics.median(memory):.0f} MiB", "report",
                f"docker stats; min {min(memory):.0f}, max {max(memory):.0f} MiB")
-    tag = image.ensure_image(image.quiet).tag
+    tag = image.ensure_image(quiet).tag
     size = engine.client().images.get(tag).attrs["Size"] / 1e6
     figure("image size", f"{size:.0f} MB", "≤ 300 MB", f"docker image inspect {tag}")
 

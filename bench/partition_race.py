@@ -15,11 +15,12 @@ import sys
 from datetime import UTC, datetime
 
 import clusterlab as cl
+from clusterlab.progress import quiet
 
 
 def healed_by_accident(auto_connect: str) -> bool:
     with cl.lab("05-epmd-strategy", "connect-once", env={"AUTO_CONNECT": auto_connect},
-                progress=cl.image.quiet) as lab:
+                progress=quiet) as lab:
         start = lab.timeline(lambda s: s.is_full_mesh(), timeout=20)[-1]
         cut = datetime.now(UTC)
         lab.disconnect("job_svc")

@@ -107,7 +107,7 @@ def run_once(path: str, index: int, cell_timeout: int, client: str = "guarded") 
     what the suite runs notebooks with (sliced channel waits, stalls fail loudly).
     """
     import nbformat
-    from clusterlab import nbrun
+    from clusterlab.tools import nbrun
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
@@ -227,11 +227,11 @@ def leftovers(runs: Sequence[Run]) -> list[str]:
     """Labs still on the engine that one of our kernels started (others may share it)."""
     import socket
 
-    from clusterlab import lifecycle
+    from clusterlab.lab import registry
 
     ours = {f"{socket.gethostname()}/{r.kernel_pid}" for r in runs if r.kernel_pid}
-    return sorted(project for project, labels in lifecycle.projects().items()
-                  if labels.get(lifecycle.OWNER) in ours)
+    return sorted(project for project, labels in registry.projects().items()
+                  if labels.get(registry.OWNER) in ours)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from clusterlab.probes import DnsAnswer, Member, Snapshot
+from clusterlab.model.snapshot import DnsAnswer, Member, Snapshot
 
 
 def member(service, networks, node=None, peers=None, dns=None, container=None):

@@ -388,7 +388,7 @@ def test_landing_page_lesson_exercise_and_panel_in_chromium(server: tuple[str, s
 
 
 def run_session(driver: Any, base: str, token: str, timings: dict[str, float]) -> None:
-    from clusterlab import lifecycle
+    from clusterlab.lab import registry
     from selenium.webdriver.support.ui import Select
 
     for path in (EXERCISE, "labs/01-compose-networks/exercise/compose.yaml", "START.md"):
@@ -441,7 +441,7 @@ def run_session(driver: Any, base: str, token: str, timings: dict[str, float]) -
     with timer("panel: Down"):
         click_and_wait(panel, "Down", "lab removed", 120)
     assert not graph_png(panel), "the pictures are cleared"
-    assert project not in lifecycle.projects(), f"{project} is still on the engine"
+    assert project not in registry.projects(), f"{project} is still on the engine"
     shot(driver, "06-panel-down")
 
     with timer("exercise 1: open + kernel"):

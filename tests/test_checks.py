@@ -11,18 +11,24 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from clusterlab import checks
-from clusterlab.checkdraw import draw_check, intended_graph, missing_links
-from clusterlab.checks import (
+from clusterlab.errors import ExerciseError
+from clusterlab.lab.lifecycle import Lab
+from clusterlab.model.snapshot import DnsAnswer
+from clusterlab.render.checkdraw import draw_check, intended_graph, missing_links
+from clusterlab.workshop import checker
+from clusterlab.workshop.checker import run_check
+from clusterlab.workshop.exercise import Exercise, Hints, exercise, exercises
+from clusterlab.workshop.judge import (
     CheckReport,
-    ExerciseError,
     HttpOutcome,
     Observation,
     evaluate,
+    fault_result,
     http_outcome,
-    parse_expected,
+    static_problems,
+    still_listing,
 )
-from clusterlab.probes import DnsAnswer
+from clusterlab.workshop.spec import Partition, parse_expected
 
 from .snapshots import member, snapshot
 
@@ -147,7 +153,7 @@ def test_expected_toml_errors_are_ours():
 
 
 def test_hints_are_revealed_one_at_a_time_then_point_at_the_solution():
-    hints = checks.Hints(("first", "second"))
+    hints = Hints(("first", "second"))
     assert hints.next() == "Hint 1 of 2: first"
     assert hints.next() == "Hint 2 of 2: second"
     assert "No more hints" in hints.next() and hints.shown == 2
@@ -177,35 +183,35 @@ def test_report_text_and_drawing_mark_what_is_missing():
 def test_static_problems_stop_the_check_before_docker(tmp_path):
     bad = tmp_path / "compose.yaml"
     bad.write_text("services:\n  client_svc:\n    image: x\n    netwroks: [a]\n")
-    ex = checks.exercise("01")
+    ex = exercise("01")
     report = ex.check(bad)
     assert not report.passed and report.snapshot is None and report.static
     assert "services.client_svc additional properties 'netwroks' not allowed" in report.static[0]
     draw_check(report)  # draws "did not start" without failing
     bad.write_text("services:\n  client_svc:\n    image: x\n")
-    assert checks.exercise("01").check(bad).static == tuple(
+    assert exercise("01").check(bad).static == tuple(
         f"{s} is missing from your compose file"
         for s in ("user_svc", "job_svc", "minio", "jaeger"))
 
 
 @pytest.mark.compose
 def test_refused_node_names_are_reported_statically(tmp_path):
-    source = checks.exercise("01").compose_file.read_text()
+    source = exercise("01").compose_file.read_text()
     bad = tmp_path / "compose.yaml"
     bad.write_text(source.replace("RELEASE_NODE: user_svc@user_svc.msvc_default",
                                   "RELEASE_NODE: user svc@user_svc"))
-    report = checks.exercise("01").check(bad)
+    report = exercise("01").check(bad)
     assert report.static == ("Erlang would refuse a node name: user_svc: 'user svc@user_svc': "
                              "the part before '@' may hold only letters, digits, '_' and '-'.",)
 
 
 @pytest.mark.compose
-@pytest.mark.parametrize("ex", checks.exercises(), ids=lambda e: e.lesson.id)
+@pytest.mark.parametrize("ex", exercises(), ids=lambda e: e.lesson.id)
 def test_every_exercise_folder_is_complete_and_its_hints_do_not_paste_the_solution(ex):
     assert ex.compose_file.is_file() and ex.solution_file.is_file() and ex.task
     assert len(ex.hints.texts) >= 2
-    assert not checks.static_problems(ex.compose_file, ex.expected)
-    assert not checks.static_problems(ex.solution_file, ex.expected)
+    assert not static_problems(ex.compose_file, ex.expected)
+    assert not static_problems(ex.solution_file, ex.expected)
     solution_lines = {ln.strip() for ln in ex.solution_file.read_text().splitlines()} - \
         {ln.strip() for ln in ex.compose_file.read_text().splitlines()}
     for hint in ex.hints.texts:
@@ -235,7 +241,7 @@ def trio(peers: dict[str, list[str]], probed=TRIO):
 
 
 def test_fault_table_is_parsed_and_names_its_witnesses():
-    assert FAULTY.fault == checks.Partition("job_svc", 12.0)
+    assert FAULTY.fault == Partition("job_svc", 12.0)
     assert FAULTY.witnesses == ["client_svc", "user_svc"]
     assert FAULTY.fault.label == "the other nodes notice when job_svc is cut off the network"
     assert parse_expected({"services": TRIO, "cluster": [{"services": TRIO}],
@@ -259,22 +265,22 @@ def test_fault_table_errors_are_ours(fault, message):
 def test_a_partition_is_noticed_once_no_witness_lists_the_cut_off_node():
     node = NODES["job_svc"]
     meshed = trio(MESH, probed=["client_svc", "user_svc"])  # job_svc is not probed when cut
-    assert checks.still_listing(FAULTY, meshed, node) == ["client_svc", "user_svc"]
+    assert still_listing(FAULTY, meshed, node) == ["client_svc", "user_svc"]
     half = trio({"client_svc": ["user_svc"], "user_svc": ["client_svc", "job_svc"]},
                 probed=["client_svc", "user_svc"])
-    assert checks.still_listing(FAULTY, half, node) == ["user_svc"]
+    assert still_listing(FAULTY, half, node) == ["user_svc"]
     noticed = trio({"client_svc": ["user_svc"], "user_svc": ["client_svc"]},
                    probed=["client_svc", "user_svc"])
-    assert checks.still_listing(FAULTY, noticed, node) == []
-    assert checks.still_listing(EXPECTED, meshed, node) == []  # no fault, nothing to notice
+    assert still_listing(FAULTY, noticed, node) == []
+    assert still_listing(EXPECTED, meshed, node) == []  # no fault, nothing to notice
 
 
 def test_fault_step_results_say_what_happened_without_the_fix():
-    assert checks.fault_result(FAULTY, ran=True).passed
-    slow = checks.fault_result(FAULTY, ran=True, still=["client_svc", "user_svc"], seconds=12.3)
+    assert fault_result(FAULTY, ran=True).passed
+    slow = fault_result(FAULTY, ran=True, still=["client_svc", "user_svc"], seconds=12.3)
     assert slow.problems == ("client_svc and user_svc still listed job_svc 12 s after it was "
                              "cut off, so the partition was never noticed",)
-    skipped = checks.fault_result(FAULTY, ran=False)
+    skipped = fault_result(FAULTY, ran=False)
     assert skipped.problems == ("job_svc was not cut off: the criteria must hold before the "
                                 "fault step",)
 
@@ -301,7 +307,6 @@ class FakeLab:
 @pytest.mark.parametrize("healed", [True, False])
 def test_run_check_partitions_only_a_passing_stack_then_judges_after_the_heal(
         monkeypatch, healed):
-    from clusterlab import lifecycle
 
     lab = FakeLab()
     split = {"client_svc": ["user_svc"], "user_svc": ["client_svc"]}
@@ -311,14 +316,14 @@ def test_run_check_partitions_only_a_passing_stack_then_judges_after_the_heal(
 
     def step(lab_, expected, before, progress):
         lab_.calls.append(f"partition {expected.fault.service}")
-        return checks.fault_result(expected, ran=True)
+        return fault_result(expected, ran=True)
 
-    monkeypatch.setattr(lifecycle.Lab, "create", classmethod(lambda *a, **k: lab))
-    monkeypatch.setattr(checks, "observe", lambda lab_, expected: observations.pop(0))
-    monkeypatch.setattr(checks, "partition_and_heal", step)
-    ex = checks.exercise("05")
-    ex = checks.Exercise(ex.lesson, ex.path, FAULTY, ex.hints)
-    report = checks.run_check(ex, ex.solution_file)
+    monkeypatch.setattr(Lab, "create", classmethod(lambda *a, **k: lab))
+    monkeypatch.setattr(checker, "observe", lambda lab_, expected: observations.pop(0))
+    monkeypatch.setattr(checker, "partition_and_heal", step)
+    ex = exercise("05")
+    ex = Exercise(ex.lesson, ex.path, FAULTY, ex.hints)
+    report = run_check(ex.lesson, ex.expected, ex.solution_file)
     assert lab.calls == ["up", "partition job_svc", "down"]
     assert report.passed is healed
     after = "(after job_svc's network came back)"
@@ -341,15 +346,14 @@ def test_run_check_partitions_only_a_passing_stack_then_judges_after_the_heal(
 
 @pytest.mark.compose
 def test_run_check_skips_the_fault_step_when_the_stack_fails_before_it(monkeypatch):
-    from clusterlab import lifecycle
 
     lab = FakeLab()
     alone = Observation(trio({}), cookies=dict.fromkeys(TRIO, "abc"))
-    monkeypatch.setattr(lifecycle.Lab, "create", classmethod(lambda *a, **k: lab))
-    monkeypatch.setattr(checks, "observe", lambda lab_, expected: alone)
-    monkeypatch.setattr(checks, "partition_and_heal", lambda *a: pytest.fail("partitioned"))
-    ex = checks.exercise("05")
-    report = checks.run_check(ex, ex.solution_file)
+    monkeypatch.setattr(Lab, "create", classmethod(lambda *a, **k: lab))
+    monkeypatch.setattr(checker, "observe", lambda lab_, expected: alone)
+    monkeypatch.setattr(checker, "partition_and_heal", lambda *a: pytest.fail("partitioned"))
+    ex = exercise("05")
+    report = run_check(ex.lesson, ex.expected, ex.solution_file)
     assert lab.calls == ["up", "down"] and not report.passed
     assert [r.title for r in report.results] == [
         "client_svc, user_svc and job_svc form a full mesh (before job_svc is cut off)",

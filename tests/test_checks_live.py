@@ -4,11 +4,13 @@ right words, the solution passes, and plausible wrong fixes fail for the right r
 from __future__ import annotations
 
 import pytest
-from clusterlab import checks, image, lifecycle
+from clusterlab.lab import registry
+from clusterlab.progress import quiet
+from clusterlab.workshop.exercise import exercise, exercises
 
 pytestmark = pytest.mark.docker
 
-EX = checks.exercise("01")
+EX = exercise("01")
 JOB_ON_DEFAULT = """    networks: [default]
 """
 MINIO_ENV = """    environment: {RELEASE_DISTRIBUTION: none, HTTP_PORT: "9000"}
@@ -27,8 +29,8 @@ def run(tmp_path, edits: list[tuple[str, str]] | None = None, file=None, ex=EX):
             source = source.replace(old, new)
         file = tmp_path / "compose.yaml"
         file.write_text(source)
-    report = ex.check(file, progress=image.quiet)
-    assert report.project and report.project not in lifecycle.projects(), "lab left behind"
+    report = ex.check(file, progress=quiet)
+    assert report.project and report.project not in registry.projects(), "lab left behind"
     return report
 
 
@@ -53,7 +55,7 @@ def test_untouched_exercise_fails_with_the_expected_messages():
     assert "RELEASE_COOKIE" not in text and "networks:" not in text and "msvc_default]" not in text
 
 
-@pytest.mark.parametrize("ex", checks.exercises(), ids=lambda e: e.lesson.id)
+@pytest.mark.parametrize("ex", exercises(), ids=lambda e: e.lesson.id)
 def test_every_solution_passes(ex):
     report = run(None, file=ex.solution_file, ex=ex)
     assert report.passed, str(report)
@@ -89,7 +91,7 @@ def test_network_added_to_minio_and_jaeger_but_job_svc_left_alone_fails_on_job_s
     ], str(report)
 
 
-EX03 = checks.exercise("03")
+EX03 = exercise("03")
 
 
 def test_node_names_exercise_names_both_mistakes(tmp_path):
@@ -114,7 +116,7 @@ def test_fixing_only_the_hostname_leaves_the_cookie_mismatch(tmp_path):
 
 
 def test_slow_starter_exercise_fails_with_every_node_alone():
-    ex = checks.exercise("02")
+    ex = exercise("02")
     report = run(None, file=ex.compose_file, ex=ex)
     assert report.problems == ["n1 sees no nodes", "n2 sees no nodes", "n3 sees no nodes",
                                "the nodes form 3 separate clusters: n1 | n2 | n3"], str(report)
@@ -180,7 +182,7 @@ CASES = [
 
 @pytest.mark.parametrize(("lesson", "edits", "problems"), CASES)
 def test_learner_files_get_the_right_verdict(tmp_path, lesson, edits, problems):
-    ex = checks.exercise(lesson)
+    ex = exercise(lesson)
     report = run(tmp_path, edits, ex=ex) if edits else run(None, file=ex.compose_file, ex=ex)
     assert not report.static and report.start_error is None, str(report)
     assert report.problems == problems, str(report)
@@ -198,7 +200,7 @@ def test_retrying_on_one_node_only_is_not_enough(tmp_path):
     """The exercise runs with `dist_auto_connect once`: a node that saw a peer go down
     never reconnects to it implicitly, so every node must retry, not just user_svc.
     Which links stay down depends on what `global` cut; that some do, does not."""
-    ex = checks.exercise("05")
+    ex = exercise("05")
     report = run(tmp_path, [(USER_05, USER_05 + '      CLUSTER_TIMEOUT: "1000"\n')], ex=ex)
     assert not report.passed, str(report)
     assert any("sees no nodes" in p or "does not see" in p for p in report.problems), str(report)

@@ -34,7 +34,7 @@ def test_project_option_everywhere_a_lab_is_addressed():
 
 
 def test_no_docker_daemon_is_a_clear_error(monkeypatch, capsys):
-    from clusterlab import engine
+    from clusterlab.gates import engine
 
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     engine.client.cache_clear()

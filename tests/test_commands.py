@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 from datetime import UTC, datetime
 
-from clusterlab import commands
-from clusterlab.probes import DnsAnswer, Member, Snapshot
+from clusterlab.lab import commands
+from clusterlab.model.snapshot import DnsAnswer, Member, Snapshot
 
 
 def member(container, node, names):
@@ -62,7 +62,7 @@ def test_network_connect_restores_aliases():
 
 def test_doctor_verbose_lists_its_commands_without_the_cookie():
     from clusterlab.doctor.live import Detected, LiveReport, commands_run
-    from clusterlab.lifecycle import Cookie
+    from clusterlab.lab.cookie import Cookie
 
     snap = Snapshot("live", datetime.now(UTC), 0.1, (
         member("p-a-1", "a@a.lab", ["b.lab"]), member("p-b-1", "b@b", []),

@@ -1,8 +1,8 @@
 """Compose discovery and version handling: pure logic, no Docker needed."""
 
 import pytest
-from clusterlab import compose
 from clusterlab.errors import ClusterLabError, ComposeNotFound, ComposeV1Only
+from clusterlab.gates import compose
 
 
 @pytest.mark.parametrize(("text", "version"), [

@@ -1,8 +1,8 @@
 """Pure helpers behind Lab.connect_node and Lab.wait_for_log (no Docker)."""
 
 import pytest
-from clusterlab import dist
 from clusterlab.errors import ClusterLabError, InvalidNodeName
+from clusterlab.observe import erlang as dist
 
 REFUSED = """\
 05:03:14.240 [error] ** System running to use fully qualified hostnames **

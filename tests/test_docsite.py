@@ -6,8 +6,8 @@ import base64
 
 import nbformat
 import pytest
-from clusterlab import docsite
 from clusterlab.errors import ClusterLabError
+from clusterlab.tools import docsite
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n fake").decode()
 

@@ -16,8 +16,9 @@ from clusterlab.doctor.live import (
     parse_detect,
     parse_getent,
 )
-from clusterlab.lifecycle import Cookie
-from clusterlab.probes import DnsAnswer, Member, Snapshot
+from clusterlab.lab.cookie import Cookie
+from clusterlab.model.snapshot import DnsAnswer, Member, Snapshot
+from clusterlab.progress import quiet
 
 DETECT = """@@beam 7
 /app/erts-13.1.5/bin/beam.smp
@@ -111,7 +112,7 @@ def test_live_doctor_verdict_on_each_lesson(lesson: str, variant: str, env: dict
     import clusterlab as cl
     from clusterlab.doctor.live import diagnose_live
 
-    with cl.lab(lesson, variant, env=env, progress=cl.image.quiet) as lab:
+    with cl.lab(lesson, variant, env=env, progress=quiet) as lab:
         if not expects:
             lab.timeline(lambda snap: snap.is_full_mesh(), timeout=20)
         report = diagnose_live(lab.project)
@@ -127,7 +128,7 @@ def test_live_doctor_without_erl_call_uses_the_release_rpc() -> None:
     import clusterlab as cl
     from clusterlab.doctor.live import diagnose_live
 
-    with cl.lab("01", "fixed", progress=cl.image.quiet) as lab:
+    with cl.lab("01", "fixed", progress=quiet) as lab:
         lab.timeline(lambda snap: snap.is_full_mesh(), timeout=20)
         fallback = diagnose_live(lab.project, erl_call=False)
         assert [f for f in fallback.findings if f.code in ("CL703", "CL706")] == []
@@ -157,11 +158,11 @@ def test_live_mode_reads_the_file_the_project_was_started_from(tmp_path) -> None
     import uuid
 
     import clusterlab as cl
-    from clusterlab import compose
     from clusterlab.doctor import check_project
+    from clusterlab.gates import compose
 
     path = tmp_path / "compose.yaml"
-    path.write_text(COOKIE_IN_FILE.format(image=cl.image.ensure_image(cl.image.quiet).tag))
+    path.write_text(COOKIE_IN_FILE.format(image=cl.image.ensure_image(quiet).tag))
     project = f"cldoctor{uuid.uuid4().hex[:8]}"
     moved = tmp_path / "elsewhere.yaml"
     try:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from clusterlab.doctor import diagnose, run_checks
+from clusterlab.doctor import diagnose, run_rules
 from clusterlab.doctor.beam import beam_nodes, node_spec
 from clusterlab.doctor.model import build_project, build_service, parse_port
 
@@ -102,12 +102,12 @@ def test_products_are_separate_clusters() -> None:
                    "environment": {"RABBITMQ_ERLANG_COOKIE": "${A}"}},
         "app": {"image": "app", "hostname": "app",
                 "environment": {"RELEASE_NODE": "app@app", "RELEASE_COOKIE": "${B}"}}}}
-    codes = {f.code for f in run_checks(build_project(model, name="p", read_files=False))}
+    codes = {f.code for f in run_rules(build_project(model, name="p", read_files=False))}
     assert "CL402" not in codes and "CL205" not in codes
     model["services"]["rabbit"]["image"] = "app"  # type: ignore[index]
     model["services"]["rabbit"]["environment"] = {"RELEASE_NODE": "app@rabbit",  # type: ignore
                                                   "RELEASE_COOKIE": "${A}"}
-    codes = {f.code for f in run_checks(build_project(model, name="p", read_files=False))}
+    codes = {f.code for f in run_rules(build_project(model, name="p", read_files=False))}
     assert "CL402" in codes  # same cluster now: the check still bites
 
 

@@ -137,16 +137,16 @@ def test_interpolate_like_compose() -> None:
 def test_yaml_fallback_matches_compose_on_the_seed_trap() -> None:
     """Without Compose, plain YAML (anchors, merge keys) still finds the seed's pitfall."""
     project = read_yaml(CASES / "CL102-hit.yaml", "corpus")
-    from clusterlab.doctor import run_checks
-    assert "CL102" in codes(run_checks(project))
+    from clusterlab.doctor import run_rules
+    assert "CL102" in codes(run_rules(project))
 
 
 def test_project_from_plain_dicts() -> None:
     """Checks run on plain dicts, no file and no Compose: the model is pure data."""
     model = {"services": {"a": {"environment": {"RELEASE_DISTRIBUTION": "name",
                                                 "RELEASE_NODE": "app@a"}}}}
-    from clusterlab.doctor import run_checks
-    found = run_checks(build_project(model, name="p", read_files=False))
+    from clusterlab.doctor import run_rules
+    found = run_rules(build_project(model, name="p", read_files=False))
     assert "CL201" in codes(found)
 
 
@@ -354,8 +354,8 @@ def _dns_service(**extra: object) -> dict:
 ], ids=["dotted-hostname", "dns_search", "dotless", "trailing-dot", "dotted-query",
         "search-dot", "dnspoll"])
 def test_dns_cluster_query_meets_search_list(service: dict, hit: bool) -> None:
-    from clusterlab.doctor import run_checks
-    found = run_checks(build_project(service, name="p", read_files=False))
+    from clusterlab.doctor import run_rules
+    found = run_rules(build_project(service, name="p", read_files=False))
     assert ("CL306" in codes(found)) is hit
 
 

@@ -2,9 +2,9 @@
 
 import io
 
-from clusterlab.draw import draw_dns_matrix, draw_series, draw_topology, layout
-from clusterlab.report import render
-from clusterlab.topology import to_graph
+from clusterlab.model.topology import to_graph
+from clusterlab.render.draw import draw_dns_matrix, draw_series, draw_topology, layout
+from clusterlab.render.report import render
 
 from .snapshots import islands_snapshot
 

@@ -12,9 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
-from clusterlab import engine, image
-from clusterlab.lifecycle import Lab
-from clusterlab.probes import rpc, wait_until
+from clusterlab.gates import engine
+from clusterlab.lab.lifecycle import Lab
+from clusterlab.observe.erlang import rpc
+from clusterlab.progress import quiet
+from clusterlab.waiting import wait_until
 
 pytestmark = pytest.mark.docker
 
@@ -23,7 +25,7 @@ HERE = Path(__file__).parent / "fidelity"
 
 def start(name: str, **env: str) -> Lab:
     lab = Lab.create("00-setup", f"fidelity-{name}", compose_file=HERE / f"{name}.yaml",
-                     env=env, progress=image.quiet)
+                     env=env, progress=quiet)
     return lab.up()
 
 

@@ -14,8 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clusterlab import catalogue, compose, engine, image
-from clusterlab.lifecycle import Lab, pin_resolver
+from clusterlab import catalogue
+from clusterlab.gates import compose, engine, image
+from clusterlab.lab.lifecycle import Lab
+from clusterlab.lab.stack import pin_resolver
+from clusterlab.progress import quiet
 
 RESOLV = Path("/etc/resolv.conf")
 
@@ -53,7 +56,7 @@ def host_search_domain(domain: str) -> Iterator[None]:
 @pytest.mark.docker
 def test_a_host_search_line_does_not_reach_a_lab():
     client = engine.client()
-    tag = image.ensure_image(image.quiet).tag
+    tag = image.ensure_image(quiet).tag
     with host_search_domain("corp.example"):
         # The premise: a container started without the pin inherits the host's line.
         network = client.networks.create("clusterlab-hermetic-probe",
@@ -64,7 +67,7 @@ def test_a_host_search_line_does_not_reach_a_lab():
         finally:
             network.remove()
         assert b"search corp.example" in plain
-        lab = Lab.create("00-setup", "fixed", progress=image.quiet).up()
+        lab = Lab.create("00-setup", "fixed", progress=quiet).up()
         try:
             for container in lab.containers():
                 resolv = container.exec_run(["cat", "/etc/resolv.conf"]).output.decode()

@@ -11,8 +11,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from clusterlab import image, room
 from clusterlab.errors import ImageBuildError
+from clusterlab.gates import image
+from clusterlab.tools import room
 
 APP = Path(__file__).resolve().parents[1] / "labs" / "app"
 

@@ -1,9 +1,11 @@
 """What a lab does to a compose model before starting it, and how it guards secrets."""
 
 import pytest
-from clusterlab import nodenames
 from clusterlab.errors import CommandFailed, InvalidNodeName
-from clusterlab.lifecycle import Cookie, Lab, label_model, published_epmd
+from clusterlab.lab.cookie import Cookie
+from clusterlab.lab.lifecycle import Lab
+from clusterlab.lab.stack import label_model, published_epmd
+from clusterlab.observe import erlang as nodenames
 
 MODEL = {
     "services": {"a": {"image": "x"}, "b": {"image": "x", "labels": {"keep": "1"}}},

@@ -1,6 +1,6 @@
 """RELEASE_NODE may be a bare name: erl adds ``@host`` itself (mix defaults it to the release)."""
 
-from clusterlab import nodenames
+from clusterlab.observe import erlang as nodenames
 
 
 def test_bare_release_node_is_accepted_and_bad_bare_names_are_not():

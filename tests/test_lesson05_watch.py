@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from clusterlab.lifecycle import Lab
+from clusterlab.lab.lifecycle import Lab
 
 
 def test_watch_keeps_probing_for_the_whole_window(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from clusterlab.logs import LogLine, parse_docker_logs, parse_timestamp, select
+from clusterlab.observe.logs import LogLine, parse_docker_logs, parse_timestamp, select
 
 JOB = ':"job_svc@job_svc.msvc_default"'
 RAW = "\n".join([

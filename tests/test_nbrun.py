@@ -7,7 +7,7 @@ import time
 from queue import Empty
 
 import pytest
-from clusterlab import nbrun
+from clusterlab.tools import nbrun
 from nbformat.v4 import new_code_cell
 
 

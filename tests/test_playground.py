@@ -1,7 +1,8 @@
 """The playground's compose model: each knob changes exactly the pitfall it names."""
 
 import pytest
-from clusterlab.playground import Options, compose_model
+from clusterlab.errors import InvalidOption
+from clusterlab.workshop.playground import Options, compose_model
 
 
 def env(model, service):
@@ -56,5 +57,5 @@ def test_strategies(strategy, key, value):
 
 
 def test_unknown_choices_are_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidOption):
         compose_model(Options(networks={"n1": "nope"}))

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from clusterlab.probes import (
+from clusterlab.observe.probe import (
     parse_node_list,
     parse_nslookup,
     parse_probe,
@@ -20,7 +20,8 @@ def fixture(name: str) -> str:
 
 
 def test_beam_container_probe_splits_into_node_dns_and_peers():
-    node, dns, peers, error = parse_probe(fixture("probe_client_svc.txt"), NAMES)
+    seen = parse_probe(fixture("probe_client_svc.txt"), NAMES)
+    node, dns, peers, error = seen.node, seen.dns, seen.peers, seen.error
     assert node == "client_svc@client_svc.msvc_default"
     assert dns["minio"].status == "nxdomain" and not dns["minio"].ok
     assert dns["user_svc"].addresses == ("172.31.0.5",)
@@ -31,7 +32,8 @@ def test_beam_container_probe_splits_into_node_dns_and_peers():
 
 
 def test_non_distributed_container_has_no_node_and_no_peers():
-    node, dns, peers, error = parse_probe(fixture("probe_minio.txt"), NAMES)
+    seen = parse_probe(fixture("probe_minio.txt"), NAMES)
+    node, dns, peers, error = seen.node, seen.dns, seen.peers, seen.error
     assert node is None and peers is None and error is None
     assert dns["minio"].ok and dns["user_svc"].status == "nxdomain"
 
@@ -50,7 +52,8 @@ def test_no_server_reached_is_an_error_not_nxdomain():
 
 def test_erl_call_failure_is_reported_as_the_member_error():
     text = "@@node a@h.x\n@@nodes\n" + fixture("erl_call_wrong_cookie.txt") + "\n@exit 1\n"
-    node, _, peers, error = parse_probe(text)
+    seen = parse_probe(text)
+    node, peers, error = seen.node, seen.peers, seen.error
     assert node == "a@h.x" and peers is None
     assert error == "erl_call: failed to connect to node client_svc@client_svc.msvc_default"
 

@@ -1,4 +1,4 @@
-from clusterlab.topology import clusters, is_full_mesh, islands, one_sided, to_graph
+from clusterlab.model.topology import clusters, is_full_mesh, islands, one_sided, to_graph
 
 from .snapshots import islands_snapshot, member, snapshot
 

@@ -6,7 +6,7 @@ import html
 from types import SimpleNamespace
 
 from clusterlab.errors import LabStartError
-from clusterlab.widgets import LabController, panel
+from clusterlab.workshop.widgets import LabController, panel
 
 
 class FakeLab:
@@ -115,7 +115,7 @@ def test_panel_buttons_follow_the_controller():
 
 
 def test_playground_builds_a_compose_file_from_the_choices():
-    from clusterlab import playground
+    from clusterlab.workshop import playground
 
     ctl, made = controller()
     assert ctl.variants[-1] == "playground"

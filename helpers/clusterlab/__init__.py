@@ -1,25 +1,44 @@
 """ClusterLab: why Erlang/Elixir nodes fail to cluster in Docker Compose, shown live.
 
-Data flows one way: compose file → ``Lab`` (running) → ``Snapshot`` (probe) →
-``to_graph`` (networkx) → ``draw_topology`` (matplotlib). One import serves a notebook.
+The folders are the pipeline; data flows one way:
+
+    compose file ─ gates/ ─▶ lab/ (``Lab``, running) ─ observe/ ─▶ model/ (``Snapshot``,
+    ``to_graph``) ─▶ render/ (``draw_topology``); workshop/ (exercises, checker, panel)
+    and doctor/ sit on top.
+
+- ``gates/``: the only code that runs Docker or Compose (engine, compose, image, system);
+- ``lab/``: one running Compose project: start, look inside, break, remove, cookie;
+- ``observe/``: inside the containers: the probe, Erlang calls, resolver, logs;
+- ``model/``: what a probe saw as plain data (``Snapshot``) and as a graph (topology);
+- ``render/``: pictures and tables of a snapshot or a check;
+- ``workshop/``: exercises as data, their judge and checker, playground and panel;
+- ``doctor/``: pitfalls in anyone's compose file or running project;
+- ``tools/``: around the product: notebook runner, docs site, offline room kit.
+
+One import serves a notebook: ``import clusterlab as cl``.
 """
 
-from . import draw, report, resolver
 from .catalogue import Lesson, lessons
 from .catalogue import get as lesson
-from .checkdraw import draw_check
-from .checks import CheckReport, Exercise, check, exercise, exercises
-from .draw import draw_dns_matrix, draw_series, draw_topology
 from .errors import ClusterLabError
-from .image import ensure_image
-from .lifecycle import Cookie, Lab, clean, lab, start
-from .probes import DnsAnswer, Member, Snapshot, probe, rpc, wait_until
-from .system import check as check_system
-from .system import versions
-from .topology import clusters, is_full_mesh, islands, one_sided, to_graph
-from .widgets import LabController, panel
-
-draw.enable_notebook_display()
+from .gates.image import ensure_image
+from .gates.system import prerequisites as check_system
+from .gates.system import versions
+from .lab.cookie import Cookie
+from .lab.lifecycle import Lab, lab, start
+from .lab.registry import clean
+from .model.snapshot import DnsAnswer, Member, Snapshot
+from .model.topology import clusters, is_full_mesh, islands, one_sided, to_graph
+from .observe import resolver
+from .observe.erlang import rpc
+from .observe.probe import probe
+from .render import draw, report
+from .render.checkdraw import draw_check
+from .render.draw import draw_dns_matrix, draw_series, draw_topology
+from .waiting import wait_until
+from .workshop.exercise import Exercise, check, exercise, exercises
+from .workshop.judge import CheckReport
+from .workshop.widgets import LabController, panel
 
 __all__ = [
     "CheckReport",
@@ -36,6 +55,7 @@ __all__ = [
     "check_system",
     "clean",
     "clusters",
+    "draw",
     "draw_check",
     "draw_dns_matrix",
     "draw_series",

@@ -5,14 +5,31 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import catalogue, image, lifecycle, report, room
+from . import catalogue
 from .doctor.command import add_parser as _add_doctor
-from .draw import draw_topology
-from .errors import ClusterLabError
-from .topology import to_graph
+from .errors import ClusterLabError, ImageBuildError
+from .gates import image
+from .lab import registry
+from .lab.lifecycle import Lab
+from .model.topology import to_graph
+from .observe.probe import probe
+from .progress import say_on_stderr
+from .render import report
+from .render.draw import draw_topology
+from .tools import room
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _usage(cmd: argparse.ArgumentParser) -> Handler:
+    def show(args: argparse.Namespace) -> int:
+        cmd.print_help()
+        return 2
+
+    return show
 
 
 def _lessons(args: argparse.Namespace) -> int:
@@ -22,8 +39,8 @@ def _lessons(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    started = lifecycle.Lab.create(args.lesson, args.variant, compose_file=args.file,
-                                       detached=True, progress=image.say_on_stderr)
+    started = Lab.create(args.lesson, args.variant, compose_file=args.file,
+                                       detached=True, progress=say_on_stderr)
     started.up(timeout=args.timeout)
     print(f"lab {started.project} is up ({started.title}); cookie {started.cookie.masked()}")
     print(f"next: clusterlab probe --project {started.project}")
@@ -31,16 +48,14 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _probe(args: argparse.Namespace) -> int:
-    handle = lifecycle.Lab.attach(args.project)
+    handle = Lab.attach(args.project)
     names = args.names.split(",") if args.names else ()
-    from .probes import probe
     print(report.render(probe(handle.containers(), names, title=handle.title)))
     return 0
 
 
 def _graph(args: argparse.Namespace) -> int:
-    handle = lifecycle.Lab.attach(args.project)
-    from .probes import probe
+    handle = Lab.attach(args.project)
     snapshot = probe(handle.containers(), title=handle.title)
     draw_topology(to_graph(snapshot)).savefig(args.output, dpi=120, bbox_inches="tight")
     print(f"wrote {args.output}")
@@ -48,16 +63,16 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
-    handle = lifecycle.Lab.attach(args.project)
+    handle = Lab.attach(args.project)
     handle.down()
     print(f"removed lab {handle.project}")
     return 0
 
 
 def _ls(args: argparse.Namespace) -> int:
-    found = lifecycle.projects()
+    found = registry.projects()
     for project, labels in found.items():
-        lesson, variant = labels.get(lifecycle.LESSON, "?"), labels.get(lifecycle.VARIANT, "?")
+        lesson, variant = labels.get(registry.LESSON, "?"), labels.get(registry.VARIANT, "?")
         print(f"{project:<16} {lesson:<28} {variant}")
     if not found:
         print("no labs running")
@@ -65,7 +80,7 @@ def _ls(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    removed = lifecycle.clean(args.project)
+    removed = registry.clean(args.project)
     for project, count in removed.items():
         print(f"removed {project}: {count} containers/networks/volumes")
     if not removed:
@@ -74,7 +89,7 @@ def _clean(args: argparse.Namespace) -> int:
 
 
 def _image_build(args: argparse.Namespace) -> int:
-    built = image.ensure_image(image.say_on_stderr, force=args.force, verbose=args.verbose)
+    built = image.ensure_image(say_on_stderr, force=args.force, verbose=args.verbose)
     state = "imported, used as is" if built.imported else "up to date" if built.cached \
         else "built"
     print(f"{built.tag} {state} in {built.seconds:.1f} s (base {built.base})")
@@ -82,19 +97,19 @@ def _image_build(args: argparse.Namespace) -> int:
 
 
 def _image_export(args: argparse.Namespace) -> int:
-    built = image.ensure_image(image.say_on_stderr)
+    built = image.ensure_image(say_on_stderr)
     image.export_image(built.tag, Path(args.file))
     print(f"wrote {args.file}; on another machine: clusterlab image import {args.file}")
     return 0
 
 
 def _image_import(args: argparse.Namespace) -> int:
-    tags = image.import_image(Path(args.file), image.say_on_stderr)
+    tags = image.import_image(Path(args.file), say_on_stderr)
     for tag in tags:
         print(f"loaded {tag}")
     wanted = image.current_tag()
     if args.require_current and wanted not in tags:
-        raise image.ImageBuildError(
+        raise ImageBuildError(
             f"{args.file} does not hold {wanted}, the image this checkout needs "
             "(see the line above for what differs), so it would be rebuilt.",
             "Check out the commit the kit was made from, or make the kit again from this "
@@ -103,7 +118,7 @@ def _image_import(args: argparse.Namespace) -> int:
 
 
 def _room_pack(args: argparse.Namespace) -> int:
-    packed = room.pack(Path(args.dir), image.say_on_stderr)
+    packed = room.pack(Path(args.dir), say_on_stderr)
     mb = 1024 * 1024
     print(f"wrote {packed.kit}: image {packed.image} ({packed.image_bytes / mb:.0f} MB), "
           f"{packed.wheels} wheels ({packed.wheel_bytes / mb:.0f} MB) in {packed.seconds:.0f} s; "
@@ -117,9 +132,10 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, func, help: str) -> argparse.ArgumentParser:
+    def command(name: str, func: Handler | None, help: str) -> argparse.ArgumentParser:
+        """A subcommand; one without ``func`` is a group whose bare name prints its help."""
         cmd = sub.add_parser(name, help=help, description=help)
-        cmd.set_defaults(func=func)
+        cmd.set_defaults(func=func or _usage(cmd))
         return cmd
 
     def project(cmd: argparse.ArgumentParser) -> None:
@@ -141,7 +157,7 @@ def parser() -> argparse.ArgumentParser:
     command("ls", _ls, "list running labs")
     _add_doctor(sub)
     project(command("clean", _clean, "remove every lab's leftovers (or one lab's)"))
-    img = command("image", lambda a: (img.print_help(), 2)[1], "build or share the lab image")
+    img = command("image", None, "build or share the lab image")
     isub = img.add_subparsers(dest="image_command", metavar="ACTION")
     build = isub.add_parser("build", help="build the lab image (cached by content)")
     build.add_argument("--force", action="store_true", help="rebuild even if cached")
@@ -155,7 +171,7 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--require-current", action="store_true",
                      help="fail unless the archive holds the image this checkout needs")
     imp.set_defaults(func=_image_import)
-    rm = command("room", lambda a: (rm.print_help(), 2)[1], "the offline room kit")
+    rm = command("room", None, "the offline room kit")
     rsub = rm.add_subparsers(dest="room_command", metavar="ACTION")
     pack = rsub.add_parser("pack", help="write image, wheelhouse, checksums and START-HERE.md "
                                         "to DIR (needs the network once)")

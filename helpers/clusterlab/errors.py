@@ -80,3 +80,11 @@ class InvalidNodeName(ClusterLabError):
 
 class ConvergenceTimeout(ClusterLabError):
     hint = "Draw the cluster (`clusterlab graph`) to see which nodes are missing."
+
+
+class ExerciseError(ClusterLabError):
+    hint = "An exercise folder holds compose.yaml, expected.toml, hints.toml and solution/."
+
+
+class InvalidOption(ClusterLabError):
+    """A knob was given a value it does not take (the message names the knob and choices)."""

@@ -11,7 +11,8 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
-from clusterlab import engine, image
+from clusterlab.gates import engine, image
+from clusterlab.progress import quiet
 from docker.models.networks import Network
 
 pytestmark = pytest.mark.docker
@@ -31,7 +32,7 @@ def labelled() -> Iterator[tuple[str, dict[str, str]]]:
 
 def _run(name: str, labels: dict[str, str], network: str | Network, **kwargs: object):
     return engine.client().containers.run(
-        image.ensure_image(progress=image.quiet).tag, ["sleep", "60"], entrypoint=[],
+        image.ensure_image(progress=quiet).tag, ["sleep", "60"], entrypoint=[],
         name=name, labels=labels, network=network if isinstance(network, str) else network.name,
         detach=True, **kwargs)
 

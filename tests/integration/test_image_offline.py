@@ -16,7 +16,9 @@ from pathlib import Path
 
 import docker.errors
 import pytest
-from clusterlab import cli, engine, image
+from clusterlab import cli
+from clusterlab.gates import engine, image
+from clusterlab.progress import quiet, say
 
 pytestmark = pytest.mark.docker
 
@@ -28,17 +30,17 @@ def _remove(ref: str) -> None:
 
 def test_an_imported_image_is_used_as_is(tmp_path: Path, monkeypatch, capsys):
     client = engine.client()
-    shared = image.ensure_image(image.quiet)  # the image every lab uses: only read here
+    shared = image.ensure_image(quiet)  # the image every lab uses: only read here
     suffix = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
     repository, base = f"clusterlab-test/app-{suffix}", f"clusterlab-test/base-{suffix}:bookworm"
     monkeypatch.setattr(image, "REPOSITORY", repository)
     client.images.get(shared.base).tag(base)  # same ID: the test build hits the build cache
-    monkeypatch.setattr(image, "base_image", lambda progress=image.say: base)
+    monkeypatch.setattr(image, "base_image", lambda progress=say: base)
     tar = tmp_path / "clusterlab.tar"
     try:
-        built = image.ensure_image(image.quiet)
+        built = image.ensure_image(quiet)
         assert built.tag.startswith(f"{repository}:") and not built.cached
-        assert image.ensure_image(image.quiet).cached  # built here: not "imported"
+        assert image.ensure_image(quiet).cached  # built here: not "imported"
         exported_id = client.images.get(built.tag).id
         assert cli.main(["image", "export", str(tar)]) == 0
 
@@ -47,7 +49,7 @@ def test_an_imported_image_is_used_as_is(tmp_path: Path, monkeypatch, capsys):
         _remove(base)
         assert image._exists(built.tag) is None and image._exists(base) is None
 
-        def no_base(progress: image.Progress = image.say) -> str:
+        def no_base(progress: image.Progress = say) -> str:
             raise AssertionError("an imported image must not need a base (pull/mmdebstrap)")
 
         def no_build(*args: object, **kwargs: object) -> None:

@@ -11,24 +11,26 @@ import textwrap
 
 import clusterlab as cl
 import pytest
-from clusterlab import lifecycle
 from clusterlab.errors import ClusterLabError, ComposeFileError, InvalidNodeName, PortInUse
+from clusterlab.gates import engine
+from clusterlab.lab import registry
+from clusterlab.progress import quiet
 
 pytestmark = pytest.mark.docker
 
 
 def labelled(project: str) -> dict[str, int]:
-    return {"containers": len(lifecycle._containers(project)),
-            "networks": len(lifecycle._networks(project)),
-            "volumes": len(lifecycle._volumes(project))}
+    return {"containers": len(engine.labelled("containers", project)),
+            "networks": len(engine.labelled("networks", project)),
+            "volumes": len(engine.labelled("volumes", project))}
 
 
 NOTHING = {"containers": 0, "networks": 0, "volumes": 0}
 
 
 def test_two_labs_of_one_lesson_run_at_once_and_leave_nothing():
-    first = cl.lab("00-setup", progress=cl.image.quiet)
-    second = cl.lab("00-setup", progress=cl.image.quiet)
+    first = cl.lab("00-setup", progress=quiet)
+    second = cl.lab("00-setup", progress=quiet)
     with first, second:
         assert first.project != second.project
         for lab in (first, second):
@@ -43,7 +45,7 @@ def test_two_labs_of_one_lesson_run_at_once_and_leave_nothing():
 
 
 def test_an_exception_inside_the_with_block_still_cleans_up():
-    lab = cl.lab("00-setup", progress=cl.image.quiet)
+    lab = cl.lab("00-setup", progress=quiet)
     with pytest.raises(RuntimeError), lab:
         raise RuntimeError("boom")
     assert labelled(lab.project) == NOTHING
@@ -52,7 +54,7 @@ def test_an_exception_inside_the_with_block_still_cleans_up():
 def test_a_killed_process_leaves_a_lab_that_clean_removes(tmp_path):
     script = textwrap.dedent("""
         import clusterlab as cl, sys
-        lab = cl.start("00-setup", progress=cl.image.quiet)
+        lab = cl.start("00-setup", progress=quiet)
         print(lab.project, flush=True)
         sys.stdin.read()
     """)
@@ -72,13 +74,13 @@ def test_a_killed_process_leaves_a_lab_that_clean_removes(tmp_path):
 def test_the_next_lab_reaps_labs_whose_owner_died():
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent("""
         import os, clusterlab as cl
-        lab = cl.start("00-setup", progress=cl.image.quiet)
+        lab = cl.start("00-setup", progress=quiet)
         print(lab.project, flush=True)
         os._exit(0)  # no atexit: like a kernel that was killed
     """)], capture_output=True, text=True)
     project = proc.stdout.strip()
     assert labelled(project)["containers"] == 3
-    assert project in lifecycle.reap_orphans()
+    assert project in registry.reap_orphans()
     assert labelled(project) == NOTHING
 
 
@@ -118,7 +120,7 @@ def test_a_port_in_use_is_named(tmp_path):
             environment: {{RELEASE_DISTRIBUTION: none, HTTP_PORT: "9000"}}
             ports: ["127.0.0.1:{port}:9000"]
     """))
-    lab = cl.lab("00-setup", compose_file=compose, progress=cl.image.quiet)
+    lab = cl.lab("00-setup", compose_file=compose, progress=quiet)
     try:
         with pytest.raises(PortInUse) as err:
             lab.up()
@@ -132,21 +134,21 @@ def test_bad_input_is_refused_before_anything_starts(tmp_path):
     bad_name = tmp_path / "names.yaml"
     bad_name.write_text("services:\n  a:\n    image: x\n    environment:\n"
                         "      RELEASE_NODE: 'my app@host.x'\n")
-    lab = cl.lab("00-setup", compose_file=bad_name, progress=cl.image.quiet)
+    lab = cl.lab("00-setup", compose_file=bad_name, progress=quiet)
     with pytest.raises(InvalidNodeName, match=r"a: 'my app@host\.x'"):
         lab.up()
     epmd = tmp_path / "epmd.yaml"
     epmd.write_text("services:\n  a:\n    image: x\n    ports: ['4369:4369']\n")
     with pytest.raises(ComposeFileError, match="publishes EPMD"):
-        cl.lab("00-setup", compose_file=epmd, progress=cl.image.quiet).up()
+        cl.lab("00-setup", compose_file=epmd, progress=quiet).up()
     malformed = tmp_path / "bad.yaml"
     malformed.write_text("services: [\n")
     with pytest.raises(ClusterLabError, match="Compose rejected"):
-        cl.lab("00-setup", compose_file=malformed, progress=cl.image.quiet).up()
+        cl.lab("00-setup", compose_file=malformed, progress=quiet).up()
     assert labelled(lab.project) == NOTHING
 
 
 def test_cached_image_check_is_fast():
-    image = cl.ensure_image(cl.image.quiet)
-    again = cl.ensure_image(cl.image.quiet)
+    image = cl.ensure_image(quiet)
+    again = cl.ensure_image(quiet)
     assert again.cached and again.tag == image.tag

@@ -30,7 +30,9 @@ from pathlib import Path
 
 import docker.errors
 import pytest
-from clusterlab import engine, image, lifecycle
+from clusterlab.gates import engine, image
+from clusterlab.lab import registry
+from clusterlab.progress import quiet
 
 pytestmark = pytest.mark.docker
 
@@ -133,7 +135,7 @@ def _mb(path: Path) -> float:
 def test_stash_restore_and_recover_give_back_the_same_images():
     """The tag juggling of the room test, on test-only names (safe on a shared engine)."""
     client = engine.client()
-    shared = image.ensure_image(image.quiet)
+    shared = image.ensure_image(quiet)
     suffix = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
     refs = [f"clusterlab-test/room-{suffix}:a", f"clusterlab-test/room-{suffix}/base:b"]
     keep = f"clusterlab-test/keep-{suffix}/"
@@ -165,7 +167,7 @@ def test_a_fresh_clone_sets_up_offline_from_a_room_kit():
     client = engine.client()
     if repaired := recover():
         print(f"restored tags a killed run left stashed: {', '.join(repaired)}")
-    busy = sorted(lifecycle.projects())
+    busy = sorted(registry.projects())
     assert not busy, (f"labs are running on this engine ({', '.join(busy)}); this test takes "
                       "the clusterlab/app and base tags away for minutes, so it runs only when "
                       "nothing else uses the engine (CI: alone, after helpers/bin/test)")
@@ -206,7 +208,7 @@ def test_a_fresh_clone_sets_up_offline_from_a_room_kit():
                 f"not every notebook passed (a skip counts as a failure):\n{out[-3000:]}")
             assert project_refs() == [wanted] and image._exists(wanted) == wanted_id, (
                 f"the notebooks changed the images: {project_refs()} (a build or a new base)")
-            assert not sorted(lifecycle.projects()), "the notebooks left labs running"
+            assert not sorted(registry.projects()), "the notebooks left labs running"
         finally:
             created = {image._exists(ref) for ref in project_refs()} - ids_before
             restore(kept)

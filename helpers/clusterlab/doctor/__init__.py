@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import ClusterLabError
 from . import suppress
-from .findings import CATALOGUE, Finding, Location, has_errors, run_checks
+from .findings import CATALOGUE, Finding, Location, has_errors, run_rules
 from .formats import Report
+from .live import LiveReport, diagnose_live, merge
 from .locate import Locator, place
 from .model import Project, read
-
-if TYPE_CHECKING:
-    from .live import LiveReport
 
 
 def diagnose(path: Path | str, project: str | None = None, *,
@@ -28,7 +25,7 @@ def diagnose(path: Path | str, project: str | None = None, *,
              profiles: Sequence[str] = ()) -> tuple[Project, list[Finding]]:
     """Read ``path`` as Compose would, run every static check, point each at its line."""
     model = read(path, project, env=env, profiles=profiles)
-    return model, place(run_checks(model), Locator(path))
+    return model, place(run_rules(model), Locator(path))
 
 
 def check_file(path: Path | str, project: str | None = None, *,
@@ -44,8 +41,6 @@ def check_project(name: str, *, ignore: Collection[str] = (),
                   erl_call: bool = True) -> tuple[Report, LiveReport]:
     """Live findings on a running project, next to the static findings on the compose file
     it was started from (Compose's labels say where); when that file is gone, say so."""
-    from .live import diagnose_live, merge
-
     live = diagnose_live(name, erl_call=erl_call)
     notes: list[str] = []
     static: list[Finding] = []
@@ -80,4 +75,4 @@ def _no_line(file: str, number: int) -> str:
 
 
 __all__ = ["CATALOGUE", "Finding", "Location", "Project", "Report", "check_file",
-           "check_project", "diagnose", "has_errors", "read", "run_checks"]
+           "check_project", "diagnose", "has_errors", "read", "run_rules"]

@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..nodenames import is_ip
+from ..observe.erlang import is_ip
 from .model import Project, Service, is_dynamic, is_unset, looks_like_node
 from .products import BY_KEY, MIX, Product, identify
 

@@ -11,9 +11,12 @@ import argparse
 import sys
 from typing import Any
 
-from . import check_file
+from ..model.topology import to_graph
+from ..render.draw import draw_topology
+from . import check_file, check_project
 from .findings import has_errors
 from .formats import FORMATS, Report, render
+from .live import commands_run
 from .suppress import parse_ignore
 
 
@@ -50,18 +53,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"clusterlab doctor: {exc}", file=sys.stderr)
         return 2
     if args.project:
-        from . import check_project
-
         report, live = check_project(args.project, ignore=ignore)
         if args.verbose:
-            from .live import commands_run
-
             print("\n".join(["# commands run (the cookie stays in the container):",
                              *commands_run(live)]), file=sys.stderr)
         if args.graph:
-            from ..draw import draw_topology
-            from ..topology import to_graph
-
             draw_topology(to_graph(live.snapshot)).savefig(args.graph, dpi=120,
                                                              bbox_inches="tight")
             report = Report(report.source, report.findings, report.suppressed,

@@ -1,6 +1,6 @@
 """The static checks: one small pure function per pitfall, over the typed ``Project``.
 
-Each check returns ``Finding``s with a stable code, so CI can gate on them and docs
+Each rule returns ``Finding``s with a stable code, so CI can gate on them and docs
 can link them (docs/doctor.md lists the catalogue). Messages never contain a cookie.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from ..nodenames import is_ip
+from ..observe.erlang import is_ip
 from .beam import (
     NO_DNS_MODES,
     NodeSpec,
@@ -69,7 +69,7 @@ class Finding:
     """One problem: ``code`` is stable, ``fix`` says what to change.
 
     ``keys`` say which compose keys it is about (most telling first); ``locations`` are
-    where those are written, filled in by ``locate.place`` (or by a check that reads a
+    where those are written, filled in by ``locate.place`` (or by a rule that reads a
     file of its own, such as an env.sh).
     """
 
@@ -91,25 +91,31 @@ class Finding:
                 "message": self.message, "fix": self.fix}
 
 
-Check = Callable[[Project], list[Finding]]
+Rule = Callable[[Project], list[Finding]]
 CATALOGUE: dict[str, tuple[str, str]] = {}  # code → (severity, title), for docs and tests
-CHECKS: list[Check] = []
+RULES: list[Rule] = []
 
 
-def check(*codes: tuple[str, str, str]) -> Callable[[Check], Check]:
-    """Register a check and the codes (code, severity, title) it may emit."""
-    def register(func: Check) -> Check:
+def rule(*codes: tuple[str, str, str]) -> Callable[[Rule], Rule]:
+    """Register a rule (a function of the project) and the codes (code, severity, title)
+    it may emit."""
+    def register(func: Rule) -> Rule:
         for code, severity, title in codes:
             CATALOGUE[code] = (severity, title)
-        CHECKS.append(func)
+        RULES.append(func)
         return func
     return register
 
 
-def _f(code: str, services: Iterable[str], message: str, fix: str,
-       keys: Sequence[Key] = (), locations: Sequence[Location] = ()) -> Finding:
+def finding(code: str, services: Iterable[str], message: str, fix: str,
+            keys: Sequence[Key] = (), locations: Sequence[Location] = ()) -> Finding:
+    """A finding of a catalogued ``code`` (severity from the catalogue), services sorted.
+    Static rules here and live mode (live.py) both build theirs with it."""
     return Finding(code, CATALOGUE[code][0], tuple(sorted(set(services))), message, fix,
                    tuple(keys), tuple(locations))
+
+
+_f = finding  # the rules below call it some sixty times
 
 
 def _svc(name: str, *rest: str) -> Key:
@@ -123,7 +129,7 @@ def _env_key(name: str, var: str) -> Key:
 # -- how the file was read ------------------------------------------------------------------
 
 
-@check(("CL001", "error", "Compose refuses the file"))
+@rule(("CL001", "error", "Compose refuses the file"))
 def compose_refuses(project: Project) -> list[Finding]:
     if not project.compose_error:
         return []
@@ -140,7 +146,7 @@ def compose_refuses(project: Project) -> list[Finding]:
                + [_svc(named[0])] if named else [])]
 
 
-@check(("CL002", "info", "a service looks like a BEAM node but could not be modelled"))
+@rule(("CL002", "info", "a service looks like a BEAM node but could not be modelled"))
 def not_modelled(project: Project) -> list[Finding]:
     """Say what was not checked: silence would read as "nothing wrong"."""
     out = []
@@ -166,7 +172,7 @@ def not_modelled(project: Project) -> list[Finding]:
     return out
 
 
-@check(("CL003", "warning", "a variable feeding a cookie, node name or host is not set"))
+@rule(("CL003", "warning", "a variable feeding a cookie, node name or host is not set"))
 def unset_inputs(project: Project) -> list[Finding]:
     """Compose only warns about an unset ``${VAR}`` and puts a blank string there."""
     out = []
@@ -199,7 +205,7 @@ _SERVICE_KEYS = ("container_name", "ports", "networks", "network_mode", "hostnam
 # -- networks ------------------------------------------------------------------------------
 
 
-@check(("CL101", "error", "BEAM services split across networks"))
+@rule(("CL101", "error", "BEAM services split across networks"))
 def beam_split(project: Project) -> list[Finding]:
     return [f for group in clusters(project).values() for f in _split(project, list(group))]
 
@@ -223,7 +229,7 @@ def _split(project: Project, members: list[str]) -> list[Finding]:
                + [_svc(n, "networks") for n in groups[0]])]
 
 
-@check(("CL102", "error", "a service named in the environment is on another network"))
+@rule(("CL102", "error", "a service named in the environment is on another network"))
 def unreachable_references(project: Project) -> list[Finding]:
     out = []
     for name, service in project.services.items():
@@ -250,7 +256,7 @@ def unreachable_references(project: Project) -> list[Finding]:
     return out
 
 
-@check(("CL103", "warning", "BEAM service without Docker DNS (network_mode)"))
+@rule(("CL103", "warning", "BEAM service without Docker DNS (network_mode)"))
 def no_dns(project: Project) -> list[Finding]:
     out = []
     for name in beam_nodes(project):
@@ -267,7 +273,7 @@ def no_dns(project: Project) -> list[Finding]:
 # -- node names ------------------------------------------------------------------------------
 
 
-@check(("CL201", "error", "long name with a dotless host"),
+@rule(("CL201", "error", "long name with a dotless host"),
        ("CL202", "error", "short name with a dotted host"),
        ("CL203", "error", "RELEASE_DISTRIBUTION missing while RELEASE_NODE has a dotted host"))
 def name_modes(project: Project) -> list[Finding]:
@@ -302,7 +308,7 @@ def name_modes(project: Project) -> list[Finding]:
     return out
 
 
-@check(("CL204", "error", "node host is not a name Docker DNS answers on the node's networks"))
+@rule(("CL204", "error", "node host is not a name Docker DNS answers on the node's networks"))
 def node_host_resolves(project: Project) -> list[Finding]:
     out = []
     groups = clusters(project)
@@ -339,7 +345,7 @@ def node_host_resolves(project: Project) -> list[Finding]:
     return out
 
 
-@check(("CL205", "error", "long and short names mixed"))
+@rule(("CL205", "error", "long and short names mixed"))
 def mixed_modes(project: Project) -> list[Finding]:
     return [f for group in clusters(project).values() for f in _mixed(project, group)]
 
@@ -359,7 +365,7 @@ def _mixed(project: Project, nodes: dict[str, NodeSpec]) -> list[Finding]:
                 len(by_mode[m])) for n in by_mode[mode]])]
 
 
-@check(("CL206", "warning", "node host is the container's random ID"))
+@rule(("CL206", "warning", "node host is the container's random ID"))
 def container_id_host(project: Project) -> list[Finding]:
     out = []
     for name, spec in beam_nodes(project).items():
@@ -400,7 +406,7 @@ def _long_names(spec: NodeSpec) -> str:
 _EXPORT = re.compile(r"^[ \t]*export[ \t]+(RELEASE_(?:NODE|DISTRIBUTION|COOKIE))=(.*)$", re.M)
 
 
-@check(("CL207", "warning", "env.sh overrides Compose's RELEASE_* variables"))
+@rule(("CL207", "warning", "env.sh overrides Compose's RELEASE_* variables"))
 def env_sh_overrides(project: Project) -> list[Finding]:
     out = []
     for name, service in project.services.items():
@@ -424,7 +430,7 @@ def env_sh_overrides(project: Project) -> list[Finding]:
 # -- discovery ------------------------------------------------------------------------------
 
 
-@check(("CL301", "error", "DNS-based discovery with FQDN node names"))
+@rule(("CL301", "error", "DNS-based discovery with FQDN node names"))
 def dns_discovery_names(project: Project) -> list[Finding]:
     out = []
     for name, spec in beam_nodes(project).items():
@@ -443,7 +449,7 @@ def dns_discovery_names(project: Project) -> list[Finding]:
     return out
 
 
-@check(("CL306", "error", "dns_cluster's query meets the search list"))
+@rule(("CL306", "error", "dns_cluster's query meets the search list"))
 def dns_query_search_list(project: Project) -> list[Finding]:
     """dns_cluster asks ``:inet_res.getbyname(query, :a)``: a dotless query is tried only as
     ``query.<search domain>``, and a dotted ``hostname:`` or ``dns_search:`` sets that domain
@@ -476,7 +482,7 @@ def dns_query_search_list(project: Project) -> list[Finding]:
     return out
 
 
-@check(("CL302", "error", "host list names nodes that don't exist"),
+@rule(("CL302", "error", "host list names nodes that don't exist"),
        ("CL303", "warning", "host list misses BEAM services"))
 def host_lists(project: Project) -> list[Finding]:
     return [f for group in clusters(project).values() for f in _lists(project, group)]
@@ -542,7 +548,7 @@ def _closest(node: str, known: dict[str, str]) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-@check(("CL304", "warning", "host list connects once, without retry"))
+@rule(("CL304", "warning", "host list connects once, without retry"))
 def connect_once(project: Project) -> list[Finding]:
     out = []
     for name in beam_nodes(project):
@@ -555,7 +561,7 @@ def connect_once(project: Project) -> list[Finding]:
     return out
 
 
-@check(("CL305", "warning", "connect_all false: no transitive mesh"))
+@rule(("CL305", "warning", "connect_all false: no transitive mesh"))
 def connect_all_false(project: Project) -> list[Finding]:
     out = []
     for name in beam_nodes(project):
@@ -571,7 +577,7 @@ def connect_all_false(project: Project) -> list[Finding]:
 # -- cookies ----------------------------------------------------------------------------------
 
 
-@check(("CL401", "warning", "cookie missing"),
+@rule(("CL401", "warning", "cookie missing"),
        ("CL402", "error", "cookies differ between services"),
        ("CL403", "warning", "cookie hard-coded in the compose file"),
        ("CL404", "warning", "cookie too short"),
@@ -693,7 +699,7 @@ def _dist_ports(service_flags: dict[str, str], env: dict[str, str]) -> set[int]:
     return ports
 
 
-@check(("CL501", "error", "EPMD (4369) published to the host"),
+@rule(("CL501", "error", "EPMD (4369) published to the host"),
        ("CL502", "error", "distribution port published to the host"))
 def published_distribution(project: Project) -> list[Finding]:
     out = []
@@ -718,7 +724,7 @@ def published_distribution(project: Project) -> list[Finding]:
     return out
 
 
-@check(("CL503", "error", "fixed published port on a scaled service"),
+@rule(("CL503", "error", "fixed published port on a scaled service"),
        ("CL504", "error", "container_name combined with replicas"))
 def scaling(project: Project) -> list[Finding]:
     out = []
@@ -761,7 +767,7 @@ def _trap(project: Project, host: str) -> str | None:
     return suffix
 
 
-@check(("CL601", "error", "name spells a network key that Compose renames"),
+@rule(("CL601", "error", "name spells a network key that Compose renames"),
        ("CL602", "info", "hostname spells a network key that Compose renames"))
 def network_prefix_trap(project: Project) -> list[Finding]:
     out = []
@@ -823,9 +829,9 @@ for _code, _severity, _title in (
 # -- running them ------------------------------------------------------------------------------
 
 
-def run_checks(project: Project, checks: Iterable[Check] | None = None) -> list[Finding]:
-    """Every check over ``project``, most severe first, then by code."""
-    found = [f for func in (checks or CHECKS) for f in func(project)]
+def run_rules(project: Project, rules: Iterable[Rule] | None = None) -> list[Finding]:
+    """Every rule over ``project``, most severe first, then by code."""
+    found = [f for func in (rules or RULES) for f in func(project)]
     return sort_findings(found)
 
 

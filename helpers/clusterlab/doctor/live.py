@@ -12,26 +12,26 @@ output (``parse_detect``, ``live_findings`` are pure and unit-tested).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
 
-from .. import engine
+from docker.models.containers import Container
+
 from ..errors import LabNotFound
-from ..lifecycle import Cookie
-from ..nodenames import is_ip
-from ..probes import DnsAnswer, Member, Snapshot, describe, parse_node_list, probe_container
-from ..topology import clusters, one_sided, to_graph
+from ..gates import engine
+from ..lab import commands
+from ..lab.cookie import Cookie
+from ..model.snapshot import DnsAnswer, Member, Placement, Snapshot
+from ..model.topology import clusters, one_sided, to_graph
+from ..observe.erlang import is_ip
+from ..observe.probe import describe, parse_node_list, probe_container
 from .beam import referenced_hosts
-from .findings import CATALOGUE, Finding, sort_findings
+from .findings import Finding, finding, sort_findings
 
-PROJECT_LABEL = "com.docker.compose.project"
-SERVICE_LABEL = "com.docker.compose.service"
 CONFIG_FILES_LABEL = "com.docker.compose.project.config_files"  # comma-separated, absolute
 WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
 
@@ -69,7 +69,7 @@ class Detected:
         """A short hash that tells cookies apart without showing them."""
         if self.cookie is None:
             return None
-        return hashlib.sha256(self.cookie.reveal().encode()).hexdigest()[:8]
+        return self.cookie.digest()
 
 
 _COOKIE_ENV = ("RELEASE_COOKIE", "RABBITMQ_ERLANG_COOKIE", "EMQX_NODE__COOKIE",
@@ -108,13 +108,13 @@ def parse_detect(text: str) -> Detected:
     return Detected(tools=tools)
 
 
-def _detect(container: Any) -> Detected:
+def _detect(container: Container) -> Detected:
     if container.status != "running":
         return Detected()
     return parse_detect(engine.exec_in(container, ["sh", "-c", DETECT_SCRIPT]).output)
 
 
-def _rpc_peers(container: Any, found: Detected) -> tuple[tuple[str, ...] | None, str | None]:
+def _rpc_peers(container: Container, found: Detected) -> tuple[tuple[str, ...] | None, str | None]:
     """Node.list() through ``bin/<release> rpc`` (slower than erl_call, but always shipped)."""
     if not found.release_bin:
         return None, "no erl_call and no Mix release script found"
@@ -143,7 +143,7 @@ def parse_getent(text: str) -> dict[str, DnsAnswer]:
     return out
 
 
-def _probe_one(container: Any, found: Detected, names: Sequence[str]) -> Member:
+def _probe_one(container: Container, found: Detected, names: Sequence[str]) -> Member:
     env: dict[str, str] = {}
     if found.node and "erl_call" in found.tools:
         env["CL_NODE"] = found.node
@@ -167,7 +167,7 @@ def _probe_one(container: Any, found: Detected, names: Sequence[str]) -> Member:
 def _secret_free(text: str | None, cookies: Sequence[Cookie]) -> str | None:
     for cookie in cookies:
         if text:
-            text = text.replace(cookie.reveal(), cookie.masked())
+            text = cookie.scrub(text)
     return text
 
 
@@ -199,27 +199,26 @@ def merge(static: Sequence[Finding], live: Sequence[Finding]) -> list[Finding]:
     """Static next to live findings, once each; a live error names the static errors on
     the same services, so the verdict says why as well as what."""
     out: dict[tuple[str, tuple[str, ...], str], Finding] = {}
-    for finding in static:
-        out.setdefault((finding.code, finding.services, finding.message), finding)
-    for finding in live:
+    for item in static:
+        out.setdefault((item.code, item.services, item.message), item)
+    for item in live:
         why = sorted({s.code for s in static if s.severity == "error"
-                      and set(s.services) & set(finding.services)})
-        if why and finding.severity == "error":
-            finding = replace(finding, message=f"{finding.message} The file says why: "
-                                               f"{', '.join(why)}.")
-        if not finding.keys:
-            finding = replace(finding, keys=tuple(("services", s) for s in finding.services))
-        out.setdefault((finding.code, finding.services, finding.message), finding)
+                      and set(s.services) & set(item.services)})
+        if why and item.severity == "error":
+            item = replace(item, message=f"{item.message} The file says why: "
+                                         f"{', '.join(why)}.")
+        if not item.keys:
+            item = replace(item, keys=tuple(("services", s) for s in item.services))
+        out.setdefault((item.code, item.services, item.message), item)
     return sort_findings(out.values())
 
 
-def project_containers(project: str) -> list[Any]:
-    found = engine.client().containers.list(all=True,
-                                            filters={"label": f"{PROJECT_LABEL}={project}"})
+def project_containers(project: str) -> list[Container]:
+    found = engine.compose_containers(project)
     if not found:
         raise LabNotFound(f"No containers of Compose project {project!r} are on this engine.",
                           "Check the name with `docker compose ls` (it is the -p / folder name).")
-    return sorted(found, key=lambda c: (c.labels.get(SERVICE_LABEL, ""), c.name))
+    return found
 
 
 def diagnose_live(project: str, *, erl_call: bool = True) -> LiveReport:
@@ -235,8 +234,8 @@ def diagnose_live(project: str, *, erl_call: bool = True) -> LiveReport:
         detected = {k: replace(d, tools=d.tools - {"erl_call"}) for k, d in detected.items()}
     facts = {c.name: describe(c) for c in containers}
     known_names = {n.lower() for f in facts.values()
-                   for n in (f["service"], f["container"], f["hostname"],
-                             *[a for aliases in f["aliases"].values() for a in aliases])}
+                   for n in (f.service, f.container, f.hostname,
+                             *[a for aliases in f.aliases.values() for a in aliases])}
     referenced = {}
     for c in containers:
         env = dict(item.split("=", 1) for item in c.attrs["Config"].get("Env") or []
@@ -266,8 +265,6 @@ def commands_run(report: LiveReport) -> list[str]:
     The cookie is read inside the container (``$RELEASE_COOKIE``) when the node has it in
     its environment; otherwise only its masked form is shown.
     """
-    from .. import commands
-
     lines: list[str] = []
     for member in report.snapshot.members:
         found = report.detected.get(member.container, Detected())
@@ -288,17 +285,13 @@ def commands_run(report: LiveReport) -> list[str]:
     return lines
 
 
-def _suffix_known(host: str, facts: Mapping[str, Mapping[str, Any]]) -> bool:
+def _suffix_known(host: str, facts: Mapping[str, Placement]) -> bool:
     """``svc.<network>`` names: known when the suffix is one of the project's networks."""
     _, _, suffix = host.partition(".")
-    return any(suffix in f["networks"] for f in facts.values())
+    return any(suffix in f.networks for f in facts.values())
 
 
 # -- pure: snapshot → findings --------------------------------------------------------------
-
-def _lf(code: str, services: Sequence[str], message: str, fix: str) -> Finding:
-    return Finding(code, CATALOGUE[code][0], tuple(sorted(set(services))), message, fix)
-
 
 def live_findings(snapshot: Snapshot, detected: Mapping[str, Detected],
                   referenced: Mapping[str, Mapping[str, set[str]]]) -> list[Finding]:
@@ -311,11 +304,11 @@ def live_findings(snapshot: Snapshot, detected: Mapping[str, Detected],
             answer = member.dns.get(host)
             if other is member or answer is None or answer.ok or is_ip(host):
                 continue  # an IP host needs no DNS (nslookup on an IP asks for a PTR record)
-            out.append(_lf("CL701", [member.service, other.service],
-                           f"{member.service} cannot resolve `{host}` (host of {other.node}): "
-                           f"{answer}.",
-                           f"Put both on one network and make `{host}` a name Docker answers "
-                           f"there (`hostname:` or a network alias on {other.service})."))
+            out.append(finding("CL701", [member.service, other.service],
+                               f"{member.service} cannot resolve `{host}` (host of {other.node}): "
+                               f"{answer}.",
+                               f"Put both on one network and make `{host}` a name Docker answers "
+                               f"there (`hostname:` or a network alias on {other.service})."))
     for member in snapshot.members:
         if not detected.get(member.container, Detected()).node:
             continue
@@ -323,12 +316,12 @@ def live_findings(snapshot: Snapshot, detected: Mapping[str, Detected],
             answer = member.dns.get(host)
             if answer is None or answer.ok:
                 continue
-            out.append(_lf("CL702", [member.service, *_owners(snapshot, host)],
-                           f"{member.service} cannot resolve `{host}` "
-                           f"({', '.join(sorted(variables))}): {answer}; its clients get "
-                           "`:nxdomain`.",
-                           f"Attach the service behind `{host}` to a network {member.service} "
-                           "is on."))
+            out.append(finding("CL702", [member.service, *_owners(snapshot, host)],
+                               f"{member.service} cannot resolve `{host}` "
+                               f"({', '.join(sorted(variables))}): {answer}; its clients get "
+                               "`:nxdomain`.",
+                               f"Attach the service behind `{host}` to a network {member.service} "
+                               "is on."))
     asked = [m for m in nodes if m.peers is not None]
     graph = to_graph(snapshot)
     if len(asked) > 1:
@@ -336,15 +329,16 @@ def live_findings(snapshot: Snapshot, detected: Mapping[str, Detected],
                   and not all(graph.nodes[n].get("ghost") for n in g)]
         if len(groups) > 1:
             text = " | ".join(", ".join(sorted(g)) for g in groups)
-            out.append(_lf("CL703", [m.service for m in nodes],
-                           f"{len(asked)} nodes are up but form {len(groups)} clusters ({text}).",
-                           "Run the static doctor on the compose file; check names, cookies "
-                           "and the discovery strategy of the isolated nodes."))
+            out.append(finding("CL703", [m.service for m in nodes],
+                               f"{len(asked)} nodes are up but form {len(groups)} clusters "
+                               f"({text}).",
+                               "Run the static doctor on the compose file; check names, cookies "
+                               "and the discovery strategy of the isolated nodes."))
         for a, b in one_sided(graph):
-            out.append(_lf("CL704", [a, b],
-                           f"{a} lists {b} in Node.list(), but {b} does not list {a}.",
-                           "Usually transient; if it persists, check net_ticktime and "
-                           "partitions."))
+            out.append(finding("CL704", [a, b],
+                               f"{a} lists {b} in Node.list(), but {b} does not list {a}.",
+                               "Usually transient; if it persists, check net_ticktime and "
+                               "partitions."))
     prints = {m.service: detected[m.container].fingerprint for m in nodes
               if detected.get(m.container) and detected[m.container].fingerprint}
     if len(set(prints.values())) > 1:
@@ -352,21 +346,21 @@ def live_findings(snapshot: Snapshot, detected: Mapping[str, Detected],
         for service, fp in prints.items():
             groups_by.setdefault(fp, []).append(service)
         text = " | ".join(", ".join(sorted(g)) for g in groups_by.values())
-        out.append(_lf("CL705", list(prints),
-                       f"the running nodes use {len(groups_by)} different cookies ({text}).",
-                       "Give every node the same RELEASE_COOKIE."))
+        out.append(finding("CL705", list(prints),
+                           f"the running nodes use {len(groups_by)} different cookies ({text}).",
+                           "Give every node the same RELEASE_COOKIE."))
     for member in nodes:
         if member.peers is None:
-            out.append(_lf("CL706", [member.service],
-                           f"{member.service}: could not ask {member.node} for Node.list() "
-                           f"({member.error or 'unknown reason'}).",
-                           "Install erl_call in the image, or ship a Mix release "
-                           "(`bin/<name> rpc`)."))
+            out.append(finding("CL706", [member.service],
+                               f"{member.service}: could not ask {member.node} for Node.list() "
+                               f"({member.error or 'unknown reason'}).",
+                               "Install erl_call in the image, or ship a Mix release "
+                               "(`bin/<name> rpc`)."))
         if not member.dns and snapshot.names:
-            out.append(_lf("CL706", [member.service],
-                           f"{member.service}: neither nslookup nor getent in the image; DNS "
-                           "was not checked from inside it.",
-                           "Add dnsutils (or busybox) to the image to let the doctor look."))
+            out.append(finding("CL706", [member.service],
+                               f"{member.service}: neither nslookup nor getent in the image; DNS "
+                               "was not checked from inside it.",
+                               "Add dnsutils (or busybox) to the image to let the doctor look."))
     return sort_findings(out)
 
 

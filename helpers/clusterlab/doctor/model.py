@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from .. import compose
 from ..errors import ComposeFileError, ComposeNotFound
+from ..gates import compose
 
 UNSET = "__CLUSTERLAB_UNSET_{}__"
 """Stands in for a required variable that is not set, so Compose can still read the file."""

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 try:
-    from .errors import ClusterLabError
+    from ..errors import ClusterLabError
 except ImportError:  # run as a script by helpers/bin/setup: no package, no dependencies
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from errors import ClusterLabError  # type: ignore[no-redef]
 
 IMAGE_TAR = "clusterlab-image.tar"
@@ -66,7 +67,7 @@ class Packed:
 
 def pack(kit: Path, progress=print) -> Packed:
     """Write the kit into ``kit`` (made if missing; an old kit there is replaced)."""
-    from . import image  # needs docker-py: only the packing side imports it
+    from ..gates import image  # needs docker-py: only the packing side imports it
 
     started = time.monotonic()
     kit.mkdir(parents=True, exist_ok=True)

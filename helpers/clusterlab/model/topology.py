@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from .probes import Snapshot
+if TYPE_CHECKING:  # snapshot.py calls is_full_mesh at run time; this is for annotations
+    from .snapshot import Snapshot
 
 
 def to_graph(snapshot: Snapshot) -> nx.DiGraph:
@@ -66,5 +68,8 @@ def one_sided(graph: nx.DiGraph) -> list[tuple[str, str]]:
 
 
 def is_full_mesh(graph: nx.DiGraph) -> bool:
-    nodes = [n for n, is_beam in graph.nodes(data="beam") if is_beam]
+    """Every BEAM node of the lab lists every other one. Replicas count one by one; a
+    ghost (a name some node lists that no container of the lab carries) is not a member,
+    so it neither breaks nor makes a mesh. ``Snapshot.is_full_mesh()`` is this."""
+    nodes = [n for n, data in graph.nodes(data=True) if data["beam"] and not data["ghost"]]
     return len(nodes) > 1 and all(graph.has_edge(a, b) for a in nodes for b in nodes if a != b)

@@ -24,7 +24,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import ClusterLabError
+from ..errors import ClusterLabError
+from ..gates import system
+from ..gates.image import ensure_image
+from ..progress import quiet
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = ("README.md", "START.md", "labs/README.md", "docs/doctor.md", "docs/fidelity.md")
@@ -50,9 +53,6 @@ def slug(source: str) -> str:
 
 @cache
 def _stamp() -> dict[str, str]:
-    from . import system
-    from .image import ensure_image, quiet
-
     stamp = {"executed_at": datetime.now(UTC).isoformat(timespec="seconds")}
     try:
         found = system.versions()

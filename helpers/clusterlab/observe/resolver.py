@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from .errors import ClusterLabError
-from .probes import rpc
+from docker.models.containers import Container
+
+from ..errors import ClusterLabError
+from .erlang import rpc
 
 Call = Literal["getbyname", "lookup"]
 _IPV4 = re.compile(r"\{(\d+),(\d+),(\d+),(\d+)\}")
@@ -54,7 +56,8 @@ def parse(call: Call, name: str, text: str) -> Resolution:
     raise ClusterLabError(f"inet_res:{call}({name!r}) answered {answer!r}, not an address list.")
 
 
-def resolve(container: Any, name: str, call: Call = "getbyname", rtype: str = "a") -> Resolution:
+def resolve(container: Container, name: str, call: Call = "getbyname",
+            rtype: str = "a") -> Resolution:
     """``inet_res:getbyname(Name, Type)`` or ``inet_res:lookup(Name, in, Type)`` in the VM."""
     return parse(call, name, rpc(container, "inet_res", call, call_args(name, call, rtype)))
 
@@ -66,7 +69,7 @@ def call_args(name: str, call: Call = "getbyname", rtype: str = "a") -> str:
     return f'["{name}", {rtype}]' if call == "getbyname" else f'["{name}", in, {rtype}]'
 
 
-def searchlist(container: Any) -> list[str]:
+def searchlist(container: Container) -> list[str]:
     """The domains the VM appends to a dotless name, ``inet_db:get_searchlist()``.
 
     ``[""]`` means the name is asked as it is; ``["msvc_default"]`` means only

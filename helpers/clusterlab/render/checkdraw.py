@@ -16,9 +16,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .checks import CheckReport, Cluster, Expected, Resolve
+from ..model.topology import to_graph
+from ..workshop.judge import CheckReport
+from ..workshop.spec import Cluster, Expected, Resolve
+from .display import figure
 from .draw import draw_topology, layout
-from .topology import to_graph
 
 _MISSING, _WANTED = "#d62728", "#2ca02c"
 
@@ -74,7 +76,7 @@ def _line(ax: Axes, pos: dict, a: str, b: str, colour: str, curve: float, mark: 
 
 def draw_check(report: CheckReport) -> Figure:
     """Your stack (left) next to the intended topology (right), gaps in red."""
-    fig = Figure(figsize=(13, 4.8))
+    fig = figure((13, 4.8))
     mine, intended = fig.subplots(1, 2)
     if report.snapshot is None:
         mine.text(0.5, 0.5, "your file did not start:\nread the report above", ha="center",

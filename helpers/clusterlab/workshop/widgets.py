@@ -19,21 +19,27 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import ipywidgets as w
+from IPython.display import display
+
+from ..catalogue import Lesson, get
+from ..errors import ClusterLabError
+from ..lab.lifecycle import Lab
+from ..model.snapshot import Snapshot
+from ..model.topology import to_graph
+from ..progress import quiet
+from ..render.draw import draw_dns_matrix, draw_topology
+from ..render.report import summary
 from . import playground
-from .catalogue import Lesson, get
-from .errors import ClusterLabError
-from .image import quiet
 
 PLAYGROUND = "playground"
-LabFactory = Callable[[Lesson, str, "Path | None"], Any]
+LabFactory = Callable[[Lesson, str, "Path | None"], Lab]
 """Makes an unstarted lab for (lesson, variant, compose file or None); ``Lab.create``."""
 
 
-def _default_factory(lesson: Lesson, variant: str, compose_file: Path | None) -> Any:
-    from .lifecycle import Lab
-
+def _default_factory(lesson: Lesson, variant: str, compose_file: Path | None) -> Lab:
     return Lab.create(lesson, variant, compose_file=compose_file, progress=quiet)
 
 
@@ -43,13 +49,13 @@ class LabController:
 
     lesson: Lesson
     factory: LabFactory = _default_factory
-    lab: Any = None
+    lab: Lab | None = None
     busy: bool = False
     cut: set[str] = field(default_factory=set)  # services partitioned off their network
     stopped: set[str] = field(default_factory=set)
     log: list[str] = field(default_factory=list)
     listeners: list[Callable[[LabController], None]] = field(default_factory=list)
-    snapshot: Any = None  # the last probe, drawn by the panel
+    snapshot: Snapshot | None = None  # the last probe, drawn by the panel
     past: list[str] = field(default_factory=list)  # commands of labs already removed
 
     @classmethod
@@ -204,6 +210,27 @@ class LabController:
         self._say("lab removed")
 
 
+class _Ladder(Protocol):
+    texts: tuple[str, ...]
+    shown: int
+
+    def next(self) -> str: ...
+
+
+def hint_button(hints: _Ladder) -> w.VBox:
+    """A button that shows the next hint of an exercise's ladder under itself."""
+    button = w.Button(description="Show a hint", icon="lightbulb-o")
+    out = w.Output()
+
+    def reveal(_: Any) -> None:
+        with out:
+            print(hints.next())
+        button.disabled = hints.shown >= len(hints.texts)
+
+    button.on_click(reveal)
+    return w.VBox([button, out])
+
+
 def _is_probe(line: str) -> bool:
     return " nslookup " in line or '"erlang nodes"' in line
 
@@ -235,12 +262,6 @@ def _choices(w: Any) -> tuple[Any, Callable[[], playground.Options]]:
 
 def panel(lesson: str, controller: LabController | None = None) -> Any:
     """ipywidgets: variant or playground choices, Apply, faults, and the live pictures."""
-    import ipywidgets as w
-    from IPython.display import display
-
-    from .draw import draw_dns_matrix, draw_topology
-    from .report import summary
-    from .topology import to_graph
 
     ctl = controller or LabController.for_lesson(lesson)
     variant = w.Dropdown(options=ctl.variants, description="variant")

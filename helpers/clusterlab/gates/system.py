@@ -13,7 +13,7 @@ def versions() -> dict[str, str]:
     return {**engine.versions(), "compose": found.version, "compose_command": " ".join(found.argv)}
 
 
-def check() -> dict[str, str]:
+def prerequisites() -> dict[str, str]:
     """Everything a lab needs, or a ``ClusterLabError`` that says what to install or start."""
     report = versions()
     report["mmdebstrap"] = shutil.which("mmdebstrap") or "not installed (needed only offline)"

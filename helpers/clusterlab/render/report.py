@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .probes import Snapshot
-from .topology import clusters, islands, to_graph
+from ..model.snapshot import Snapshot
+from ..model.topology import clusters, islands, to_graph
 
 
 def table(rows: Sequence[Sequence[str]]) -> str:

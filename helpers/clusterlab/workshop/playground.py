@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..errors import InvalidOption
+
 Naming = Literal["sname", "fqdn", "ip"]
 Strategy = Literal["none", "once", "epmd", "epmd-retry", "dns_cluster", "dnspoll"]
 
@@ -54,9 +56,15 @@ class Options:
 
 def compose_model(options: Options) -> dict[str, Any]:
     """The compose model for ``options`` (JSON-able; Compose reads JSON as YAML)."""
-    unknown = {n for n in options.networks.values() if n not in NETWORKS}
-    if unknown or options.naming not in NAMINGS or options.strategy not in STRATEGIES:
-        raise ValueError(f"unknown choice: {sorted(unknown) or options.naming or options.strategy}")
+    for service, network in sorted(options.networks.items()):
+        if network not in NETWORKS:
+            raise InvalidOption(f"networks[{service!r}] = {network!r}: choose one of "
+                                f"{', '.join(NETWORKS)}.")
+    if options.naming not in NAMINGS:
+        raise InvalidOption(f"naming = {options.naming!r}: choose one of {', '.join(NAMINGS)}.")
+    if options.strategy not in STRATEGIES:
+        raise InvalidOption(f"strategy = {options.strategy!r}: choose one of "
+                            f"{', '.join(STRATEGIES)}.")
     hosts = ",".join(options.node_of(s) for s in options.services)
     services: dict[str, Any] = {}
     for index, name in enumerate(options.services):

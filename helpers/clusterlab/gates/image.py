@@ -17,21 +17,19 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import docker.errors
 
+from ..catalogue import labs_dir
+from ..errors import ImageBuildError
+from ..progress import Progress, say
 from . import engine
-from .catalogue import labs_dir
-from .errors import ImageBuildError
-
-Progress = Callable[[str], None]
 
 REPOSITORY = "clusterlab/app"
 DEBIAN_RELEASE = "bookworm"
@@ -42,19 +40,6 @@ _SKIP = {"_build", "deps", ".elixir_ls", ".git"}
 _APT_SOURCES = (Path("/etc/apt/sources.list.d/debian.sources"), Path("/etc/apt/sources.list"))
 _SLIM_DOCS = ("path-exclude=/usr/share/man/*", "path-exclude=/usr/share/doc/*",
               "path-exclude=/usr/share/locale/*", "path-include=/usr/share/doc/*/copyright")
-
-
-def say(line: str) -> None:
-    print(line, flush=True)
-
-
-def say_on_stderr(line: str) -> None:
-    """Progress for the command line, keeping stdout for results."""
-    print(line, file=sys.stderr, flush=True)
-
-
-def quiet(line: str) -> None:
-    """A progress sink that drops everything."""
 
 
 # Labels on every app image we build: what it was built from, and on which base.

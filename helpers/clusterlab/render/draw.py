@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch
 
-from .probes import Snapshot
+from ..model.snapshot import Snapshot
+from .display import figure
 
 _PALETTE = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3"]
 _OK, _BAD, _ERR = "#8fd18f", "#f08080", "#d9d9d9"
@@ -125,7 +126,7 @@ def draw_dns_matrix(snapshot: Snapshot, names: Sequence[str] | None = None,
 
 def draw_series(graphs: Sequence[nx.DiGraph], titles: Sequence[str]) -> Figure:
     """Several graphs side by side: a cluster over time (before, during, after)."""
-    fig = Figure(figsize=(4.2 * len(graphs), 3.8))
+    fig = figure((4.2 * len(graphs), 3.8))
     axes = fig.subplots(1, len(graphs), squeeze=False)[0]
     for graph, title, ax in zip(graphs, titles, axes):
         draw_topology(graph, ax=ax, title=title)
@@ -138,24 +139,5 @@ def draw_series(graphs: Sequence[nx.DiGraph], titles: Sequence[str]) -> Figure:
 def _canvas(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax
-    fig = Figure(figsize=size)
+    fig = figure(size)
     return fig, fig.add_subplot()
-
-
-def enable_notebook_display() -> None:
-    """Show our pyplot-free figures as PNG when running under IPython/Jupyter.
-
-    pyplot would register this itself, but it also keeps every figure open and shows it
-    a second time at the end of the cell; we only register the formatter.
-    """
-    try:
-        from IPython import get_ipython
-        from IPython.core.pylabtools import print_figure
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is None:
-        return
-    shell.display_formatter.formatters["image/png"].for_type(
-        Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight"))
-

@@ -11,31 +11,38 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
-from .errors import ConvergenceTimeout, LabStartError
-from .probes import wait_until
+from docker.models.containers import Container
+
+from ..errors import ConvergenceTimeout, LabStartError
+from ..gates.engine import parallel
+from ..waiting import wait_until
 
 READY_LINE = b"[clusterlab] ready"
 IMAGE_LABEL = "io.clusterlab.image"
 
 
-def _tail(container: Any, lines: int = 8) -> str:
+def _tail(container: Container, lines: int = 8) -> str:
     text = container.logs(tail=lines).decode(errors="replace")
     return "\n".join(f"    {line[:200]}" for line in text.splitlines())
 
 
-def _failed(container: Any) -> LabStartError:
+def _failed(container: Container) -> LabStartError:
     container.reload()
     return LabStartError(f"{container.name} stopped before it was ready "
                          f"({container.status}, exit {container.attrs['State']['ExitCode']}); "
                          f"its last log lines:\n{_tail(container)}")
 
 
-def _await_log_line(container: Any, deadline: float, since: float | None) -> None:
+def _await_log_line(container: Container, deadline: float, since: float | None) -> None:
     stream = container.logs(stream=True, follow=True, since=since)
-    timer = threading.Timer(max(0.0, deadline - time.monotonic()), stream.close)
+    timed_out = threading.Event()
+
+    def give_up() -> None:
+        timed_out.set()
+        stream.close()
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), give_up)
     timer.start()
     buffer = b""
     try:
@@ -43,8 +50,11 @@ def _await_log_line(container: Any, deadline: float, since: float | None) -> Non
             buffer = buffer[-200:] + chunk
             if READY_LINE in buffer:
                 return
-    except Exception:  # the stream raises once the timer closes it
-        pass
+    except Exception:
+        # Closing the stream from the timer makes the read fail (how depends on urllib3
+        # and the socket's state): that is our timeout. Any other failure is real.
+        if not timed_out.is_set():
+            raise
     finally:
         timer.cancel()
         stream.close()
@@ -54,7 +64,7 @@ def _await_log_line(container: Any, deadline: float, since: float | None) -> Non
     raise _failed(container)
 
 
-def _await_state(container: Any, deadline: float) -> None:
+def _await_state(container: Container, deadline: float) -> None:
     def ready() -> bool:
         container.reload()
         state = container.attrs["State"]
@@ -67,17 +77,16 @@ def _await_state(container: Any, deadline: float) -> None:
                what=f"{container.name} running and healthy")
 
 
-def wait_ready(containers: Iterable[Any], timeout: float = 60, since: float | None = None) -> None:
+def wait_ready(containers: Iterable[Container], timeout: float = 60,
+               since: float | None = None) -> None:
     """Return once every container is ready; raise with its log tail if one dies first."""
     found = list(containers)
     deadline = time.monotonic() + timeout
 
-    def one(container: Any) -> None:
+    def one(container: Container) -> None:
         if container.labels.get(IMAGE_LABEL) == "app":
             _await_log_line(container, deadline, since)
         else:
             _await_state(container, deadline)
 
-    with ThreadPoolExecutor(max_workers=max(1, len(found))) as pool:
-        for future in [pool.submit(one, c) for c in found]:
-            future.result()
+    parallel(one, found)

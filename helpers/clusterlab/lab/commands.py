@@ -15,9 +15,9 @@ from __future__ import annotations
 import shlex
 from collections import deque
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from .probes import COOKIE_FILE, NODE_FILE
+from ..model.snapshot import Snapshot
+from ..observe.erlang import COOKIE_FILE, NODE_FILE
 
 NEW_COOKIE = "$(openssl rand -hex 16)"
 
@@ -90,7 +90,7 @@ def erl_call(container: str, expression: str, node: str | None = None) -> str:
                        erl_call_script(expression, node)])
 
 
-def probe_commands(snapshot: Any) -> list[str]:
+def probe_commands(snapshot: Snapshot) -> list[str]:
     """What one probe did, container by container: ``nslookup`` per name, then
     ``erlang nodes`` (that is ``Node.list()``) on each node."""
     lines: list[str] = []

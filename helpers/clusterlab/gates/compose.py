@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CommandFailed, ComposeFileError, ComposeNotFound, ComposeV1Only
+from ..errors import CommandFailed, ComposeFileError, ComposeNotFound, ComposeV1Only
 
 log = logging.getLogger(__name__)
 

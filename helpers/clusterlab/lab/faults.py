@@ -1,0 +1,120 @@
+"""Faults a lesson injects into a running lab: stop, start, hold, cut off, plug back.
+
+Mixed into ``Lab``. Each fault waits for the state it causes (ready, exited) and
+records its ``docker …`` command; ``disconnect`` remembers the DNS aliases Compose gave
+the service, so ``connect`` puts it back exactly as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from docker.models.containers import Container
+
+from ..errors import ClusterLabError
+from ..gates import engine
+from ..waiting import wait_until
+from . import commands
+from .readiness import wait_ready
+
+
+class Faults:
+    """The fault-injection half of ``Lab`` (needs its ``container``, ``network``,
+    ``_cut``, ``_record`` and ``_record_wait``)."""
+
+    container: Callable[[str], Container]
+    network: Callable[[str], str]
+    _cut: dict[tuple[str, str], list[str]]
+    _record: Callable[[str | Sequence[str]], None]
+    _record_wait: Callable[[Sequence[Container]], None]
+
+    def stop(self, service: str) -> None:
+        container = self.container(service)
+        self._record(commands.docker("stop", "--time", "2", container.name))
+        container.stop(timeout=2)
+
+    def start(self, service: str, timeout: float = 30) -> None:
+        since = time.time()
+        container = self.container(service)
+        self._record(commands.docker("start", container.name))
+        container.start()
+        self.wait_ready(service, timeout, since)
+
+    def restart(self, service: str, timeout: float = 30) -> None:
+        since = time.time()
+        container = self.container(service)
+        self._record(commands.docker("restart", "--time", "2", container.name))
+        container.restart(timeout=2)
+        self.wait_ready(service, timeout, since)
+
+    def release(self, service: str, timeout: float = 30) -> None:
+        """Let a service held by ``STARTUP_GATE`` boot, and wait until it is ready.
+
+        Start-up order by state: a lesson holds a peer until the others have made their
+        one attempt (their log says so), then releases it. A delay would be outrun by load.
+        """
+        container = self.container(service)
+        gate = next((e.partition("=")[2] for e in container.attrs["Config"]["Env"]
+                     if e.startswith("STARTUP_GATE=")), "")
+        if not gate:
+            raise ClusterLabError(f"{service} is not held: its STARTUP_GATE is not set.")
+        self._record(commands.docker("exec", container.name, "touch", gate))
+        result = engine.exec_in(container, ["touch", gate])
+        if result.exit_code != 0:
+            raise ClusterLabError(f"Could not release {service}: {result.output.strip()}")
+        self.wait_ready(service, timeout)
+
+    def wait_ready(self, service: str, timeout: float = 30, since: float | None = None) -> None:
+        """Block until ``service`` prints its ready line (after ``since``, a Unix time)."""
+        container = self.container(service)
+        self._record_wait([container])
+        wait_ready([container], timeout, since)
+
+    def wait_exited(self, service: str, timeout: float = 30) -> int:
+        """Wait for a service that is expected to die (a variant that can't boot); its exit code.
+
+        Start such a lab with ``up(wait=False)``: ``up()`` would raise ``LabStartError``.
+        """
+        def exited() -> dict[str, Any] | None:
+            container = self.container(service)
+            container.reload()
+            state = container.attrs["State"]
+            return state if state["Status"] == "exited" else None
+
+        self._record(commands.docker("wait", self.container(service).name))
+        return int(wait_until(exited, timeout, what=f"{service} exited")["ExitCode"])
+
+    def _network(self, service: str, network: str | None) -> str:
+        networks = list(self.container(service).attrs["NetworkSettings"]["Networks"])
+        if network is None and len(networks) == 1:
+            return networks[0]
+        if network is None:
+            raise ClusterLabError(f"{service} is on several networks ({', '.join(networks)}).",
+                                  "Say which one with network=…")
+        return network if network in networks else self.network(network)
+
+    def disconnect(self, service: str, network: str | None = None) -> str:
+        """Cut ``service`` off a network (a partition). Returns the network's full name."""
+        container = self.container(service)
+        name = self._network(service, network)
+        info = container.attrs["NetworkSettings"]["Networks"][name]
+        self._cut[(service, name)] = [a for a in info.get("Aliases") or ()
+                                      if not container.id.startswith(a)]
+        self._record(commands.docker("network", "disconnect", name, container.name))
+        engine.client().networks.get(name).disconnect(container)
+        return name
+
+    def connect(self, service: str, network: str | None = None) -> None:
+        """Undo ``disconnect``, restoring the DNS aliases Compose had given the service."""
+        if network is None:
+            cut = [net for (svc, net) in self._cut if svc == service]
+            if len(cut) != 1:
+                raise ClusterLabError(f"Say which network to reconnect {service} to.")
+            network = cut[0]
+        name = network if (service, network) in self._cut else self.network(network)
+        aliases = self._cut.pop((service, name), [service])
+        container = self.container(service)
+        self._record(commands.network_connect(name, container.name, aliases))
+        engine.client().networks.get(name).connect(container, aliases=aliases)

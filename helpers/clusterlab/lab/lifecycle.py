@@ -1,0 +1,264 @@
+"""A lab is one running Compose project: up, look inside, break, down, nothing left behind.
+
+Each lab gets a unique project name (so two can run at once), a fresh random cookie,
+and labels on every container, network and volume, so ``clean`` can find what a
+crashed run left. Labs started from Python belong to their process: the next lab
+started on this host removes labs whose owner process is gone (``registry``).
+``Lab`` is this module's start/stop core plus two halves: ``Looking`` (logs, probes,
+calls into nodes) and ``Faults`` (stop, hold, cut off).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docker.models.containers import Container
+
+from ..catalogue import Lesson, get
+from ..errors import (
+    ClusterLabError,
+    CommandFailed,
+    ComposeFileError,
+    InvalidNodeName,
+    LabNotFound,
+    LabStartError,
+    PortInUse,
+)
+from ..gates import compose, engine
+from ..gates.image import ensure_image
+from ..observe.erlang import refused_names
+from ..progress import Progress, say
+from . import commands, registry
+from .cookie import Cookie
+from .faults import Faults
+from .looking import Looking
+from .readiness import IMAGE_LABEL, READY_LINE, wait_ready
+from .stack import EPMD_PORT, label_model, pin_resolver, published_epmd
+
+
+@dataclass(eq=False)
+class Lab(Looking, Faults):
+    """One Compose variant brought up on the real engine. Use it as a context manager.
+
+    ``Lab.create`` makes one to start (it owns a compose file and a cookie);
+    ``Lab.attach`` is a handle on a lab already running, started elsewhere: it can be
+    looked into, broken and removed, but not started again (no file, no cookie here).
+    """
+
+    lesson: Lesson | None
+    variant: str
+    project: str
+    compose_file: Path | None
+    cookie: Cookie | None
+    env: dict[str, str]
+    detached: bool = False
+    progress: Progress = say
+    started_in: float | None = field(default=None, init=False)
+    """Seconds ``up()`` took, once it has returned."""
+    _env: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _cut: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+    _history: commands.CommandLog = field(default_factory=commands.CommandLog, repr=False)
+
+    @classmethod
+    def create(cls, lesson: str | Lesson, variant: str = "fixed", *,
+               compose_file: Path | str | None = None, env: Mapping[str, str] | None = None,
+               detached: bool = False, progress: Progress = say) -> Lab:
+        """A lab for ``lesson``'s ``variant``, or for any ``compose_file`` (an exercise)."""
+        found = lesson if isinstance(lesson, Lesson) else get(lesson)
+        path = Path(compose_file) if compose_file else found.compose_file(variant)
+        return cls(found, variant, registry.new_project(found.id), path, Cookie(),
+                   dict(env or {}), detached, progress)
+
+    @classmethod
+    def attach(cls, project: str | None = None) -> Lab:
+        """A handle on a lab that is already running (the newest one if no name is given)."""
+        project = project or registry.newest_project()
+        rows = engine.labelled("containers", project)
+        if not rows:
+            raise LabNotFound(f"No lab named {project!r} is running.")
+        labels = rows[0]["Labels"]
+        lesson = labels.get(registry.LESSON)
+        found = get(lesson) if lesson else None
+        return cls(found, labels.get(registry.VARIANT, "?"), project, None, None, {},
+                   labels.get(registry.OWNER) == registry.DETACHED)
+
+    @property
+    def run_dir(self) -> Path:
+        return registry.run_root() / self.project
+
+    @property
+    def title(self) -> str:
+        lesson = self.lesson.id if self.lesson else "lab"
+        return f"{lesson} · {self.variant}"
+
+    def __enter__(self) -> Lab:
+        return self.up()
+
+    def __exit__(self, *exc: object) -> None:
+        self.down()
+
+    def __hash__(self) -> int:
+        return hash(self.project)
+
+    # -- up and down ------------------------------------------------------------------
+
+    def up(self, *, wait: bool = True, timeout: float = 60) -> Lab:
+        """Start every service and, with ``wait``, return once every one of them is ready."""
+        if self.compose_file is None or self.cookie is None:
+            raise ClusterLabError(f"Lab {self.project} was attached, not created: it is up.")
+        registry.reap_orphans()
+        image = ensure_image(self.progress)
+        model = compose.load(self.compose_file, self.project)
+        if refused := refused_names(model):
+            raise InvalidNodeName(f"{self.compose_file}: Erlang would refuse these node names:\n  "
+                                  + "\n  ".join(refused))
+        if exposed := published_epmd(model):
+            raise ComposeFileError(
+                f"{', '.join(exposed)} publishes EPMD ({EPMD_PORT}) to the host.",
+                "Remove that `ports:` entry: nodes talk on the project network.")
+        labels = {engine.LABEL: self.project,
+                  registry.OWNER: registry.owner_label(self.detached),
+                  registry.LESSON: self.lesson.id if self.lesson else "",
+                  registry.VARIANT: self.variant}
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        started_model = pin_resolver(label_model(model, labels))
+        (self.run_dir / "compose.json").write_text(json.dumps(started_model, indent=1))
+        self._env = {"ERL_COOKIE": self.cookie.reveal(), "CLUSTERLAB_IMAGE": image.tag,
+                     **self.env}
+        registry.track(self)
+        started = time.monotonic()
+        self.progress(f"starting {self.title} as project {self.project} …")
+        try:
+            self.compose("up", "-d", "--remove-orphans", timeout=timeout + 30)
+            if wait:
+                started_containers = self.containers()
+                self._record_wait(started_containers)
+                wait_ready(started_containers, timeout)
+        except CommandFailed as exc:
+            error = self._start_error(exc)
+            self.down()
+            raise error from None
+        except ClusterLabError as exc:
+            self.down()
+            raise LabStartError(f"{self.title} did not come up:\n{exc.message}") from None
+        except BaseException:
+            self.down()
+            raise
+        self.started_in = time.monotonic() - started
+        self.progress(f"{self.project} up in {self.started_in:.1f} s")
+        return self
+
+    def down(self) -> None:
+        """Remove containers, networks and volumes. Safe to call twice, or after a crash."""
+        try:
+            if registry.exists(self.project):
+                # No -f: Compose v2 finds the project by its labels, so this works from any
+                # process, without the cookie. cwd has no compose file to pick up by mistake.
+                registry.run_root().mkdir(parents=True, exist_ok=True)
+                args = ["-p", self.project, "down", "--volumes", "--remove-orphans",
+                        "--timeout", "2"]
+                self._record(commands.compose_command(compose.find_compose().argv, args))
+                compose.run(args, cwd=registry.run_root())
+        finally:
+            registry.remove_project(self.project)
+            registry.forget(self)
+
+    def model(self) -> dict[str, Any]:
+        """The compose model exactly as the engine got it: labels and the pinned
+        ``dns_search`` added to the file's own, after Compose's interpolation."""
+        path = self.run_dir / "compose.json"
+        if not path.exists():
+            raise ClusterLabError(f"Lab {self.project} has not been started from here.")
+        return json.loads(path.read_text())
+
+    def compose(self, *args: str, timeout: float = 120) -> str:
+        """``docker compose`` on this lab's project; the cookie is scrubbed from errors."""
+        started = self.run_dir / "compose.json"
+        files = ["-f", str(started)] if started.exists() else []
+        env = self._env or None
+        self._record(commands.compose_command(compose.find_compose().argv,
+                                              ["-p", self.project, *files, *args], env=env))
+        try:
+            return compose.run(["-p", self.project, *files, *args], env=env,
+                               timeout=timeout).stdout
+        except CommandFailed as exc:
+            raise self._scrub(exc) from None
+
+    def _scrub(self, exc: CommandFailed) -> CommandFailed:
+        if self.cookie is None:
+            return exc
+        clean = self.cookie.scrub
+        return CommandFailed([clean(a) for a in exc.args_], exc.returncode,
+                             clean(exc.stdout), clean(exc.stderr))
+
+    def _start_error(self, exc: CommandFailed) -> ClusterLabError:
+        text = exc.stderr + exc.stdout
+        if "port is already allocated" in text or "address already in use" in text:
+            line = next(ln for ln in text.splitlines() if "already" in ln)
+            return PortInUse(f"{self.title}: a published port is already in use on this host:\n"
+                             f"    {line.strip()}")
+        details = [exc.message]
+        for row in engine.labelled("containers", self.project):
+            if row["State"] != "running" or "unhealthy" in row.get("Status", ""):
+                name = row["Names"][0].lstrip("/")
+                details.append(f"{name} is {row['Status']}; its last log lines:")
+                details += [f"    {ln}" for ln in self.logs(name, tail=8).splitlines()]
+        return LabStartError(f"{self.title} did not come up:\n" + "\n".join(details))
+
+    # -- its parts ---------------------------------------------------------------------
+
+    def containers(self) -> list[Container]:
+        """This lab's containers, ordered by service then replica number."""
+        return engine.lab_containers(self.project)
+
+    def container(self, service: str) -> Container:
+        """The container of ``service`` (its first replica), or the container so named."""
+        found = engine.lab_containers(self.project, service=service)
+        if found:
+            return found[0]
+        for candidate in self.containers():
+            if candidate.name == service:
+                return candidate
+        raise LabNotFound(f"Lab {self.project} has no service or container {service!r}.")
+
+    def network(self, key: str) -> str:
+        """The engine's name for the compose network ``key``: Compose prefixes the project."""
+        return f"{self.project}_{key}"
+
+    # -- the commands behind the helpers ------------------------------------------------
+
+    def commands(self, last: int | None = None) -> list[str]:
+        """Every step this lab took, as a command line to paste into a terminal.
+
+        The helpers use the Docker SDK and one batched script per container; these are
+        the plain ``docker …`` equivalents (a step repeated back to back is listed once),
+        so the diagnosis can be repeated on any project. The cookie is never in them:
+        it is read inside the container, or drawn anew for ``compose up``.
+        """
+        return self._history.lines(last)
+
+    def _record(self, lines: str | Sequence[str]) -> None:
+        self._history.add(lines)
+
+    def _record_wait(self, containers: Sequence[Container]) -> None:
+        ready = READY_LINE.decode()
+        self._record([
+            f"docker logs --follow {c.name} 2>&1 | grep -m1 -F {commands.shlex.quote(ready)}"
+            if c.labels.get(IMAGE_LABEL) == "app"
+            else commands.docker("inspect", "--format", "{{.State.Status}}", c.name)
+            for c in containers])
+
+
+def lab(lesson: str, variant: str = "fixed", **kwargs: Any) -> Lab:
+    """Shorthand for notebooks: ``with clusterlab.lab("01", "broken") as lab: …``."""
+    return Lab.create(lesson, variant, **kwargs)
+
+
+def start(lesson: str, variant: str = "fixed", **kwargs: Any) -> Lab:
+    """Create and bring up a lab in one call (it is removed at exit if you forget)."""
+    return Lab.create(lesson, variant, **kwargs).up()

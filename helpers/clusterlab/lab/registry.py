@@ -1,0 +1,172 @@
+"""Which labs exist, who owns them, and removing them: nothing is ever left behind.
+
+Every container, network and volume of a lab carries ``engine.LABEL`` = its project, and
+its containers say who started them (``OWNER``: host/pid, or ``detached`` for the
+command line). Labs of this process are downed at exit; labs whose owner process is gone
+are reaped when the next lab starts; ``clean`` removes any of them, in any state.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import tempfile
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import docker.errors
+
+from ..errors import ClusterLabError, LabNotFound
+from ..gates import engine
+from ..waiting import wait_until
+
+OWNER = "io.clusterlab.owner"
+LESSON = "io.clusterlab.lesson"
+VARIANT = "io.clusterlab.variant"
+DETACHED = "detached"
+
+
+class Running(Protocol):
+    """What the exit hook needs of a lab (``Lab`` is one)."""
+
+    project: str
+    detached: bool
+
+    def down(self) -> None: ...
+
+
+def run_root() -> Path:
+    """Per-lab working files (the started compose model): ``<tmp>/clusterlab/<project>``."""
+    return Path(tempfile.gettempdir()) / "clusterlab"
+
+
+def new_project(lesson_id: str) -> str:
+    return f"cl{lesson_id[:2]}-{secrets.token_hex(3)}"
+
+
+def owner_label(detached: bool) -> str:
+    return DETACHED if detached else f"{socket.gethostname()}/{os.getpid()}"
+
+
+# -- labs of this process -------------------------------------------------------------------
+
+_live: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def track(lab: Running) -> None:
+    _live.add(lab)
+
+
+def forget(lab: Running) -> None:
+    _live.discard(lab)
+
+
+def _down_live_labs() -> None:
+    for lab in list(_live):
+        if not lab.detached:
+            with contextlib.suppress(ClusterLabError):
+                lab.down()
+
+
+atexit.register(_down_live_labs)
+
+
+# -- every lab on the engine ----------------------------------------------------------------
+
+
+def projects() -> dict[str, dict[str, str]]:
+    """Labs that have anything on the engine: project → labels of one of its containers."""
+    found: dict[str, dict[str, str]] = {}
+    for row in sorted(engine.labelled("containers"), key=lambda r: r["Created"]):
+        found[row["Labels"][engine.LABEL]] = row["Labels"]
+    for row in engine.labelled("networks"):
+        found.setdefault(row["Labels"][engine.LABEL], row["Labels"])
+    return found
+
+
+def newest_project() -> str:
+    rows = sorted(engine.labelled("containers"), key=lambda r: r["Created"])
+    if not rows:
+        raise LabNotFound("No ClusterLab lab is running.")
+    return rows[-1]["Labels"][engine.LABEL]
+
+
+def exists(project: str) -> bool:
+    return bool(engine.labelled("containers", project) or engine.labelled("networks", project))
+
+
+def _removed(remove: Callable[[], Any]) -> bool:
+    """Run one removal; True once the object is gone. Two labs starting at once (parallel
+    tests) both reap the same orphan: its "already in progress" or "not found" is no error,
+    and a network whose containers the other reaper is still removing is tried again."""
+    try:
+        remove()
+    except docker.errors.NotFound:
+        return True
+    except docker.errors.APIError as exc:
+        if exc.status_code == 409 and "already in progress" in str(exc):
+            return True
+        if exc.status_code in (403, 409) and "active endpoints" in str(exc):
+            return False
+        raise
+    return True
+
+
+def remove_project(project: str) -> int:
+    """Force-remove everything labelled with ``project``; returns how many objects went."""
+    if not project:  # an empty name would match every lab on the engine
+        raise ClusterLabError("remove_project needs a project name.")
+    api = engine.client().api
+    removed = 0
+    for row in engine.labelled("containers", project):
+        _removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
+        removed += 1
+    for row in engine.labelled("networks", project):
+        wait_until(lambda row=row: _removed(lambda: api.remove_network(row["Id"])), timeout=30,
+                   what=f"removing network {row['Name']}")
+        removed += 1
+    for row in engine.labelled("volumes", project):
+        api.remove_volume(row["Name"], force=True)
+        removed += 1
+    shutil.rmtree(run_root() / project, ignore_errors=True)
+    return removed
+
+
+def clean(project: str | None = None) -> dict[str, int]:
+    """Remove one lab, or every ClusterLab lab on this engine, whatever state it is in."""
+    names = [project] if project else sorted(set(projects()) | _run_dirs())
+    return {name: remove_project(name) for name in names}
+
+
+def _run_dirs() -> set[str]:
+    root = run_root()
+    return {p.name for p in root.iterdir()} if root.is_dir() else set()
+
+
+def pid_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a process we may not signal counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_orphans() -> list[str]:
+    """Remove labs started from Python on this host by a process that no longer exists."""
+    host = socket.gethostname()
+    reaped = []
+    for project, labels in projects().items():
+        owner_host, _, pid = labels.get(OWNER, "").partition("/")
+        if owner_host == host and pid.isdigit() and not pid_alive(int(pid)):
+            remove_project(project)
+            reaped.append(project)
+    return reaped

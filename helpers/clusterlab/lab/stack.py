@@ -1,0 +1,51 @@
+"""The stack as the engine gets it: the file's compose model, labelled and made hermetic.
+
+Compose reads the learner's file (``gates.compose.load``); before ``up`` a lab adds its
+labels, pins every service's resolver, and refuses what must never be published.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+EPMD_PORT = 4369
+
+
+def label_model(model: dict[str, Any], labels: Mapping[str, str]) -> dict[str, Any]:
+    """A copy of a compose model with ``labels`` on every service, network and volume."""
+    out = json.loads(json.dumps(model))
+    for kind in ("services", "networks", "volumes"):
+        for item in (out.get(kind) or {}).values():
+            if item is None or item.get("external"):
+                continue
+            item["labels"] = {**(item.get("labels") or {}), **labels}
+    return out
+
+
+def pin_resolver(model: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a compose model where every service has an explicit ``dns_search``.
+
+    Docker copies the host's ``search`` line into each container's resolv.conf, and
+    OTP's resolver (so ``Node.connect`` and dns_cluster's ``getbyname``) then tries
+    ``name.<host domain>``. A lab must give the same answers on a laptop, a cloud VM and
+    a CI runner, so a service that does not choose its search list gets ``["."]``
+    (no search line at all). A service that sets ``dns_search`` keeps it: that is how a
+    lesson teaches search domains on purpose.
+    """
+    out = json.loads(json.dumps(model))
+    for service in (out.get("services") or {}).values():
+        if service is not None and "dns_search" not in service:
+            service["dns_search"] = ["."]
+    return out
+
+
+def published_epmd(model: Mapping[str, Any]) -> list[str]:
+    """Services that would publish EPMD to the host: anyone could then list our nodes."""
+    hits = []
+    for name, service in (model.get("services") or {}).items():
+        for port in service.get("ports") or []:
+            if str(port.get("target")) == str(EPMD_PORT) and port.get("published"):
+                hits.append(name)
+    return hits

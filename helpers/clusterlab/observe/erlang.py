@@ -1,0 +1,124 @@
+"""Erlang from the outside: node names, ``erl_call`` into a node, ``Node.connect``.
+
+Node names are checked before anything starts: a release whose ``RELEASE_NODE`` Erlang
+refuses dies at boot with a cryptic ``Protocol 'inet_tcp': invalid node name``; we say
+which service and why instead. ``rpc`` is the one way into a running node: ``erl_call``
+inside its container, with the name and cookie the app wrote there (the cookie never
+leaves the container). ``Lab.connect_node`` runs ``net_kernel:connect_node/1`` (that is
+``Node.connect/1``); ``connect_args`` builds its argument and ``parse_connect`` reads it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from docker.models.containers import Container
+
+from ..errors import ClusterLabError, InvalidNodeName
+from ..gates.engine import exec_in
+
+NODE_FILE = "/tmp/clusterlab/node"
+COOKIE_FILE = "/tmp/clusterlab/cookie"
+"""The app writes its node name and cookie here at boot (labs/app/rel/env.sh.eex)."""
+
+_NAME_PART = re.compile(r"^[A-Za-z0-9_-]+$")
+_HOST_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class NodeName:
+    name: str
+    host: str
+
+    @property
+    def is_long(self) -> bool:
+        """Long names need a host with a dot or an IP; short names a host without dots."""
+        return "." in self.host or is_ip(self.host)
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.host}"
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def parse(text: str) -> NodeName:
+    """``'user_svc@user_svc.msvc_default'`` → NodeName; ``InvalidNodeName`` if Erlang refuses it."""
+    name, at, host = text.partition("@")
+    if not at or "@" in host:
+        raise InvalidNodeName(f"{text!r} is not a node name: it needs exactly one '@'.")
+    if not _NAME_PART.match(name):
+        raise InvalidNodeName(f"{text!r}: the part before '@' may hold only letters, digits, "
+                              "'_' and '-'.")
+    if not (_HOST_PART.match(host) or is_ip(host)):
+        raise InvalidNodeName(f"{text!r}: {host!r} is not a host name or an IP address.")
+    return NodeName(name, host)
+
+
+def refused_names(model: Mapping[str, Any]) -> list[str]:
+    """Messages for every service whose literal ``RELEASE_NODE`` Erlang would refuse at boot."""
+    problems = []
+    for service, spec in sorted((model.get("services") or {}).items()):
+        env = spec.get("environment") or {}
+        value = env.get("RELEASE_NODE") if isinstance(env, Mapping) else None
+        if not value or "$" in value:
+            continue
+        if "@" not in value and _NAME_PART.match(value):
+            continue  # a bare name (mix's default): erl appends this host's name itself
+        try:
+            parse(value)
+        except InvalidNodeName as exc:
+            problems.append(f"{service}: {exc.message}")
+    return problems
+
+
+def connect_args(node: str) -> str:
+    """The Erlang argument list for ``net_kernel:connect_node``: ``['app@n2.lab']``.
+
+    Any name Erlang could parse goes through (a short-name host, a dotless host under
+    long names): refusing those is the kernel's job, and what the lessons show.
+    """
+    parse(node)
+    return f"['{node}']"
+
+
+def parse_connect(text: str) -> bool:
+    """``true`` / ``false`` as printed by ``erl_call`` → bool; anything else is an error.
+
+    ``ignored`` (the caller is not distributed) is an error too: no connection was tried.
+    """
+    answer = text.strip()
+    if answer in ("true", "false"):
+        return answer == "true"
+    raise ClusterLabError(f"Node.connect answered {answer!r}, not true or false.",
+                          "Is the calling node distributed (RELEASE_DISTRIBUTION name|sname)?")
+
+
+def find_line(text: str, needle: str) -> str | None:
+    """The first line of ``text`` that contains ``needle``, stripped; None if there is none."""
+    return next((line.strip() for line in text.splitlines() if needle in line), None)
+
+
+def rpc(container: Container, module: str, function: str, args: str = "[]") -> str:
+    """Call ``module:function(args)`` on the node in ``container``; returns the printed term.
+
+    ``args`` is an Erlang list literal, e.g. ``'["http://minio:9000/"]'``; erl_call parses
+    strings and atoms but no binaries.
+    """
+    script = (f'node=$(cat {NODE_FILE}); cookie=$(cat {COOKIE_FILE}); '
+              'case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac; '
+              'exec erl_call $flag "$node" -c "$cookie" -a "$1 $2 $3"')
+    result = exec_in(container, ["sh", "-c", script, "rpc", module, function, args])
+    if result.exit_code != 0:
+        raise ClusterLabError(f"rpc {module}:{function} on {container.name} failed: "
+                              f"{result.output.strip()}")
+    return result.output.strip()

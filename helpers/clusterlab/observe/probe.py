@@ -1,0 +1,170 @@
+"""Look inside a running lab: the DNS matrix through ``nslookup`` and ``Node.list``
+through ``erl_call``, one ``docker exec`` per container, all containers in parallel.
+
+Three separate steps, so parsing is testable without Docker: ``probe_command`` builds
+the shell script, ``exec_in`` runs it, ``parse_probe`` reads what it printed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from docker.models.containers import Container
+
+from ..gates.engine import exec_in, parallel
+from ..model.snapshot import DnsAnswer, Member, Placement, Snapshot
+from .erlang import COOKIE_FILE, NODE_FILE
+
+# Runs inside the container. One nslookup process answers every name (a process per
+# name costs more than the lookups), concurrently with erl_call; "@@" marks sections.
+# `timeout` bounds both, so a container cut off the network can't stall a probe.
+# The cookie never leaves the container: it is read from the file the app writes,
+# unless the caller passes CL_COOKIE (the doctor does, for foreign images).
+_SCRIPT = r"""
+d=$(mktemp -d)
+for n in "$@"; do printf '%s\n' "$n"; done \
+  | timeout 10 nslookup -timeout=2 -retry=1 >"$d/dns" 2>&1 &
+node="${CL_NODE:-$(cat NODE_FILE 2>/dev/null)}"
+cookie="${CL_COOKIE:-$(cat COOKIE_FILE 2>/dev/null)}"
+if [ -n "$node" ] && [ "$node" != nonode@nohost ]; then
+  case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac
+  ( timeout 8 erl_call $flag "$node" -c "$cookie" -a 'erlang nodes' >"$d/nodes" 2>&1
+    printf '\n@exit %s\n' $? >>"$d/nodes" ) &
+fi
+wait
+echo "@@node $node"
+echo "@@dns"; cat "$d/dns"
+if [ -f "$d/nodes" ]; then echo "@@nodes"; cat "$d/nodes"; fi
+rm -rf "$d"
+""".replace("NODE_FILE", NODE_FILE).replace("COOKIE_FILE", COOKIE_FILE)
+
+
+# -- build ------------------------------------------------------------------------------
+
+
+def probe_command(names: Sequence[str]) -> list[str]:
+    return ["sh", "-c", _SCRIPT, "probe", *names]
+
+
+# -- parse ------------------------------------------------------------------------------
+
+_ADDRESS = re.compile(r"^Address:\s*([0-9a-fA-F.:]+)\s*$")
+_ATOM = re.compile(r"'((?:[^'\\]|\\.)*)'|([a-z][A-Za-z0-9_@.]*)")
+
+
+def parse_nslookup(name: str, text: str) -> DnsAnswer:
+    """Read ``nslookup`` output: answers after the server block, or NXDOMAIN."""
+    if "NXDOMAIN" in text:
+        return DnsAnswer(name, "nxdomain")
+    _, _, answer = text.partition("Name:")
+    addresses = tuple(m.group(1) for line in answer.splitlines()
+                      if (m := _ADDRESS.match(line.strip())))
+    if addresses:
+        return DnsAnswer(name, "ok", addresses)
+    detail = next((ln.strip(" *;") for ln in text.splitlines()
+                   if ln.strip() and not ln.startswith(("Server:", "Address:", "@exit"))), "")
+    return DnsAnswer(name, "error", detail=detail)
+
+
+def parse_node_list(text: str) -> tuple[str, ...]:
+    """``['a@h.x','b@h.y']`` (what ``erl_call -a 'erlang nodes'`` prints) → node names."""
+    body = text.strip()
+    if not (body.startswith("[") and body.endswith("]")):
+        raise ValueError(f"not an Erlang list: {body[:120]!r}")
+    return tuple(quoted or bare for quoted, bare in _ATOM.findall(body[1:-1]))
+
+
+_QUERY_START = re.compile(r"^(?=Server:)|^(?=;; connection timed out)", re.M)
+_ASKED = re.compile(r"^Name:\s*(\S+)|can't find (\S+?):", re.M)
+
+
+def split_batch(names: Sequence[str], text: str) -> dict[str, DnsAnswer]:
+    """Answers of one ``nslookup`` reading ``names`` on stdin: one block per query, in order."""
+    blocks = [b for b in _QUERY_START.split(text) if b.strip()]
+    if len(blocks) == len(names):
+        return {name: parse_nslookup(name, block) for name, block in zip(names, blocks)}
+    answers: dict[str, DnsAnswer] = {}
+    for block in blocks:  # a query printed no Server: header; match blocks by the name
+        asked = _ASKED.search(block)
+        name = (asked.group(1) or asked.group(2)) if asked else None
+        if name in names:
+            answers[name] = parse_nslookup(name, block)
+    return {name: answers.get(name, DnsAnswer(name, "error", detail="no answer")) for name in names}
+
+
+@dataclass(frozen=True)
+class ProbeOutput:
+    """What the probe script printed in one container, read."""
+
+    node: str | None  # None: not a distributed node
+    dns: dict[str, DnsAnswer]
+    peers: tuple[str, ...] | None  # Node.list(); None when it could not be asked
+    error: str | None
+
+
+def parse_probe(text: str, names: Sequence[str] = ()) -> ProbeOutput:
+    """Split the probe script's output into its node, DNS answers, peers and error."""
+    node: str | None = None
+    dns: dict[str, DnsAnswer] = {}
+    peers: tuple[str, ...] | None = None
+    error: str | None = None
+    for section in re.split(r"^@@", text, flags=re.M)[1:]:
+        head, _, body = section.partition("\n")
+        kind, _, arg = head.partition(" ")
+        body = re.sub(r"^@exit \d+\s*$", "", body, flags=re.M).strip()
+        if kind == "node":
+            node = arg.strip() if arg.strip() not in ("", "nonode@nohost") else None
+        elif kind == "dns":
+            dns = split_batch(names, body)
+        elif kind == "nodes":
+            try:
+                peers = parse_node_list(body)
+            except ValueError:
+                last = body.splitlines()[-1] if body else "no output"
+                error = last if last.startswith("erl_call") else f"erl_call: {last}"
+    if node and peers is None and error is None:
+        error = "erl_call did not run"
+    return ProbeOutput(node, dns, peers, error)
+
+
+# -- run --------------------------------------------------------------------------------
+
+
+def describe(container: Container) -> Placement:
+    """Engine-side facts about a container: service, hostname, networks, IPs, aliases."""
+    attrs = container.attrs
+    networks = attrs["NetworkSettings"]["Networks"] or {}
+    return Placement(
+        service=container.labels.get("com.docker.compose.service", container.name),
+        container=container.name,
+        hostname=attrs["Config"]["Hostname"],
+        networks={net: info.get("IPAddress", "") for net, info in sorted(networks.items())},
+        # Engine 25 moved the names its DNS answers from Aliases to DNSNames.
+        aliases={net: tuple(info.get("DNSNames") or info.get("Aliases") or ())
+                 for net, info in sorted(networks.items())},
+    )
+
+
+def probe_container(container: Container, names: Sequence[str],
+                    env: dict[str, str] | None = None) -> Member:
+    place = describe(container)
+    if container.status != "running":
+        return Member.at(place, error=f"container is {container.status}")
+    seen = parse_probe(exec_in(container, probe_command(names), env=env).output, names)
+    return Member.at(place, node=seen.node, peers=seen.peers, dns=seen.dns, error=seen.error)
+
+
+def probe(containers: Iterable[Container], names: Sequence[str] = (), *,
+          title: str = "") -> Snapshot:
+    """One snapshot of the lab: every container resolves every name and lists its peers."""
+    found = list(containers)
+    names = list(names) or sorted({c.labels.get("com.docker.compose.service", c.name)
+                                   for c in found})
+    started = time.monotonic()
+    taken_at = datetime.now(UTC)
+    members = tuple(parallel(lambda c: probe_container(c, names), found))
+    return Snapshot(title, taken_at, time.monotonic() - started, members)

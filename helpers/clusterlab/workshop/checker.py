@@ -1,0 +1,144 @@
+"""The exercise checker on the real engine: up → observe → judge → (fault step) → down.
+
+``run_check`` first judges the file itself (``judge.static_problems``), then starts it
+as a lab, probes until every criterion holds or ``settle_seconds`` pass (a stack that
+converges a moment after start-up is not marked wrong), and, with a ``[fault]`` step,
+cuts a service off, waits until its peers notice, plugs it back in and judges again.
+The lab is always removed.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..catalogue import Lesson
+from ..errors import ClusterLabError, ConvergenceTimeout
+from ..lab.lifecycle import Lab
+from ..model.snapshot import Snapshot
+from ..progress import Progress, say
+from .judge import (
+    CheckReport,
+    HttpOutcome,
+    Observation,
+    Result,
+    evaluate,
+    fault_result,
+    http_outcome,
+    running,
+    static_problems,
+    still_listing,
+)
+from .spec import Expected, Http, SharedCookie
+
+
+def observe(lab: Lab, expected: Expected) -> Observation:
+    """One probe of a running lab plus the HTTP calls and cookie digests the criteria need.
+
+    Probes back to back until every criterion holds or ``settle_seconds`` pass: a stack
+    that converges a moment after start-up is not marked wrong.
+    """
+    deadline = time.monotonic() + expected.settle_seconds
+    while True:
+        snap = lab.probe(expected.names)
+        by_service = {m.service: m for m in snap.members}
+        http: dict[tuple[str, str], HttpOutcome] = {}
+        for criterion in expected.criteria:
+            if isinstance(criterion, Http):
+                for source in criterion.sources:
+                    member = by_service.get(source)
+                    if member is None or not member.is_node:
+                        http[(source, criterion.url)] = HttpOutcome(False, f"{source} is not "
+                                                                    "a running BEAM node")
+                        continue
+                    try:
+                        term = lab.http_get(source, criterion.url)
+                    except ClusterLabError as exc:
+                        term = exc.message
+                    http[(source, criterion.url)] = http_outcome(term)
+        cookies = {s: lab.cookie_digest(s) if s in by_service else None
+                   for c in expected.criteria if isinstance(c, SharedCookie) for s in c.services}
+        observation = Observation(snap, http, cookies)
+        if all(r.passed for r in evaluate(expected, observation)) \
+                or time.monotonic() >= deadline:
+            return observation
+
+
+def partition_and_heal(lab: Lab, expected: Expected, before: Snapshot,
+                       progress: Progress = say) -> Result:
+    """The ``[fault]`` step: cut the service off every network it is on, probe until no
+    witness lists it any more (or ``notice_seconds`` pass), then plug it back in."""
+    fault = expected.fault
+    assert fault is not None
+    member = running(before).get(fault.service)
+    node = member.node if member else None
+    networks = list(lab.container(fault.service).attrs["NetworkSettings"]["Networks"])
+    progress(f"cutting {fault.service} off the network …")
+    cut_at, cut_wall = time.monotonic(), datetime.now(UTC)
+    for network in networks:
+        lab.disconnect(fault.service, network)
+    unnoticed = False
+    try:
+        # Only the witnesses are probed: asking the cut-off node itself takes seconds.
+        while still := still_listing(expected, lab.probe(expected.witnesses,
+                                                         only=expected.witnesses), node):
+            if time.monotonic() - cut_at >= fault.notice_seconds:
+                break
+        if not still:
+            # The cut-off side notices on its own tick timer, perhaps later: heal before
+            # that and `global` may reconnect it by accident, hiding the learner's bug.
+            peers = [m.node for m in before.members if m.service in expected.witnesses
+                     and m.node]
+            left = max(1.0, fault.notice_seconds - (time.monotonic() - cut_at))
+            try:
+                lab.wait_nodedown(fault.service, peers, since=cut_wall, timeout=left)
+            except ConvergenceTimeout:
+                unnoticed = True
+    finally:
+        for network in networks:
+            lab.connect(fault.service, network)
+    seconds = time.monotonic() - cut_at
+    progress(f"{fault.service} plugged back in after {seconds:.1f} s")
+    if unnoticed:
+        return Result(fault.label, False, (
+            f"{fault.service} still listed its peers {seconds:.0f} s after it was cut off, "
+            "so it never noticed the partition",))
+    return fault_result(expected, ran=True, still=still, seconds=seconds)
+
+
+def run_check(lesson: Lesson, expected: Expected, file: Path, *, progress: Progress = say,
+              timeout: float = 45) -> CheckReport:
+    """Static checks, then up → observe → evaluate → down. The lab is always removed.
+
+    With a ``[fault]`` step: observe, and only if every criterion holds, partition and
+    heal, then observe and judge again; the report holds the fault step and the verdict
+    after the heal (or the verdict before it, if the stack failed already)."""
+    started = time.monotonic()
+    file = Path(file)
+    if static := static_problems(file, expected):
+        return CheckReport(file, expected, static=tuple(static),
+                           seconds=time.monotonic() - started)
+    lab = Lab.create(lesson, "exercise", compose_file=file, progress=progress)
+    try:
+        try:
+            lab.up(timeout=timeout)
+        except ClusterLabError as exc:
+            return CheckReport(file, expected, start_error=exc.message,
+                               seconds=time.monotonic() - started, project=lab.project,
+                               commands=tuple(lab.commands()))
+        observation = observe(lab, expected)
+        results = evaluate(expected, observation)
+        if (fault := expected.fault) is not None:
+            if all(r.passed for r in results):
+                step = partition_and_heal(lab, expected, observation.snapshot, progress)
+                observation = observe(lab, expected)
+                results = [step, *evaluate(expected, observation, fault.after)]
+            else:
+                results = [*evaluate(expected, observation, f"before {fault.service} is "
+                                     "cut off"), fault_result(expected, ran=False)]
+    finally:
+        lab.down()
+    return CheckReport(file, expected, results=tuple(results),
+                       snapshot=observation.snapshot, seconds=time.monotonic() - started,
+                       project=lab.project, commands=tuple(lab.commands()))

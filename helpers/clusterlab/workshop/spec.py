@@ -1,0 +1,174 @@
+"""An exercise's intended topology, as data: ``expected.toml`` read into criteria.
+
+Criteria describe behaviour (who resolves what, who forms a mesh, who shares a cookie,
+which HTTP calls succeed, what must hold again after a partition), never the keys to
+write, so every correct fix passes and no message gives the answer away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ExerciseError
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """Every service in ``sources`` must resolve every name in ``names``."""
+
+    sources: tuple[str, ...]
+    names: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{words(self.sources)} can resolve {words(self.names)}"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """``services`` form one Erlang cluster; with ``mesh`` every node lists every other."""
+
+    services: tuple[str, ...]
+    mesh: bool = True
+
+    @property
+    def label(self) -> str:
+        shape = "a full mesh" if self.mesh else "one cluster"
+        return f"{words(self.services)} form {shape}"
+
+
+@dataclass(frozen=True)
+class SharedCookie:
+    """``services`` run with the same Erlang cookie (compared by digest, never shown)."""
+
+    services: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{words(self.services)} share one cookie"
+
+
+@dataclass(frozen=True)
+class Http:
+    """An HTTP client inside each of ``sources`` gets 200 from ``url``."""
+
+    sources: tuple[str, ...]
+    url: str
+
+    @property
+    def label(self) -> str:
+        return f"{words(self.sources)} can GET {self.url}"
+
+
+Criterion = Resolve | Cluster | SharedCookie | Http
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A fault step: cut ``service`` off every network until the other nodes of its
+    cluster notice (within ``notice_seconds``), plug it back in, then judge every
+    criterion again, allowing ``settle_seconds`` for the cluster to heal."""
+
+    service: str
+    notice_seconds: float = 20.0
+
+    @property
+    def label(self) -> str:
+        return f"the other nodes notice when {self.service} is cut off the network"
+
+    @property
+    def after(self) -> str:
+        return f"after {self.service}'s network came back"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The intended topology of one exercise, read from ``expected.toml``."""
+
+    services: tuple[str, ...]
+    criteria: tuple[Criterion, ...]
+    settle_seconds: float = 4.0
+    task: str = ""
+    fault: Partition | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """Every name some criterion resolves: what the probe must ask."""
+        seen: dict[str, None] = {}
+        for criterion in self.criteria:
+            if isinstance(criterion, Resolve):
+                seen.update(dict.fromkeys(criterion.names))
+        return list(seen)
+
+    @property
+    def beam(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for criterion in self.criteria:
+            if isinstance(criterion, Cluster | SharedCookie):
+                seen.update(dict.fromkeys(criterion.services))
+        return list(seen)
+
+    @property
+    def witnesses(self) -> list[str]:
+        """The services that must notice the fault: the partitioned one's cluster peers."""
+        if self.fault is None:
+            return []
+        seen: dict[str, None] = {}
+        for criterion in self.criteria:
+            if isinstance(criterion, Cluster) and self.fault.service in criterion.services:
+                seen.update(dict.fromkeys(s for s in criterion.services
+                                          if s != self.fault.service))
+        return list(seen)
+
+
+def parse_expected(data: Mapping[str, Any]) -> Expected:
+    """``expected.toml`` (already parsed) → ``Expected``; ``ExerciseError`` on a bad key."""
+    known = {"services", "resolve", "cluster", "cookie", "http", "settle_seconds", "task",
+             "fault"}
+    if unknown := sorted(set(data) - known):
+        raise ExerciseError(f"expected.toml: unknown key(s) {', '.join(unknown)}.")
+    criteria: list[Criterion] = []
+    try:
+        for item in data.get("resolve", []):
+            criteria.append(Resolve(tuple(item["from"]), tuple(item["names"])))
+        for item in data.get("cluster", []):
+            criteria.append(Cluster(tuple(item["services"]), bool(item.get("mesh", True))))
+        for item in data.get("cookie", []):
+            criteria.append(SharedCookie(tuple(item["services"])))
+        for item in data.get("http", []):
+            criteria.append(Http(tuple(item["from"]), item["url"]))
+    except (KeyError, TypeError) as exc:
+        raise ExerciseError(f"expected.toml: a criterion lacks {exc}.") from None
+    services = tuple(data.get("services") or ())
+    mentioned = {s for c in criteria for s in getattr(c, "services", getattr(c, "sources", ()))}
+    if missing := sorted(mentioned - set(services)):
+        raise ExerciseError(f"expected.toml: criteria name services not in `services`: "
+                            f"{', '.join(missing)}.")
+    fault = _parse_fault(data.get("fault"), criteria)
+    return Expected(services, tuple(criteria), float(data.get("settle_seconds", 4.0)),
+                    str(data.get("task", "")).strip(), fault)
+
+
+def _parse_fault(table: Any, criteria: Sequence[Criterion]) -> Partition | None:
+    """``[fault] partition = "svc"`` (and optionally ``notice_seconds``) → ``Partition``."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise ExerciseError("expected.toml: `fault` must be a table: [fault] partition = \"svc\".")
+    if unknown := sorted(set(table) - {"partition", "notice_seconds"}):
+        raise ExerciseError(f"expected.toml: unknown key(s) in [fault]: {', '.join(unknown)}.")
+    if not isinstance(table.get("partition"), str):
+        raise ExerciseError("expected.toml: [fault] needs `partition = \"<service>\"`.")
+    fault = Partition(table["partition"], float(table.get("notice_seconds", 20.0)))
+    if not any(isinstance(c, Cluster) and fault.service in c.services for c in criteria):
+        raise ExerciseError(f"expected.toml: [fault] partitions {fault.service}, which no "
+                            "[[cluster]] criterion names.")
+    return fault
+
+
+def words(items: Sequence[str]) -> str:
+    """``["a", "b", "c"]`` → ``"a, b and c"``: how criteria and problems name services."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
