@@ -1,0 +1,1 @@
+"""What a probe saw, as plain data (``Snapshot``) and as a networkx graph (topology)."""

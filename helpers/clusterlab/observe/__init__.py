@@ -1,0 +1,1 @@
+"""Inside the containers: the probe (DNS + ``Node.list``), Erlang calls, resolver, logs."""

@@ -1,0 +1,1 @@
+"""Pictures and tables: topology, DNS matrix, series, check verdict (matplotlib, no pyplot)."""

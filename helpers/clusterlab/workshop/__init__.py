@@ -1,0 +1,1 @@
+"""Exercises as data (spec), their judge and checker on the real engine, playground, panel."""
