@@ -16,7 +16,7 @@ def pytest_configure(config):
 
 
 def _install_stall_guard() -> None:
-    """Every notebook nbmake runs goes through ``clusterlab.nbrun.StallGuardedClient``: its
+    """Every notebook nbmake runs goes through ``clusterlab.tools.nbrun.StallGuardedClient``: its
     channel waits end every 0.5 s with a real poll (a missed wake-up no longer sleeps to
     the cell timeout, issue 9), and a cell that still reaches the timeout fails as STALL,
     naming the cell and the kernel's own run time, instead of passing silently."""

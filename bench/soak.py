@@ -103,7 +103,7 @@ def _failing_line(traceback: str) -> str:
 def run_once(path: str, index: int, cell_timeout: int, client: str = "guarded") -> Run:
     """Execute ``path`` once in a fresh kernel; never raises, the outcome is in the Run.
 
-    ``client`` "plain" is stock nbclient; "guarded" is clusterlab.nbrun.StallGuardedClient,
+    ``client`` "plain" is stock nbclient; "guarded" is clusterlab.tools.nbrun.StallGuardedClient,
     what the suite runs notebooks with (sliced channel waits, stalls fail loudly).
     """
     import nbformat
@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stall", type=float, default=45,
                         help="a cell (or kernel start/stop) slower than this is a stall")
     parser.add_argument("--client", choices=("guarded", "plain"), default="guarded",
-                        help="guarded: the suite's client (clusterlab.nbrun); plain: stock "
+                        help="guarded: the suite's client (clusterlab.tools.nbrun); plain: stock "
                              "nbclient, to measure the stall it fixes")
     args = parser.parse_args(argv)
     notebooks = [p.resolve() for p in args.notebooks] or default_notebooks()

@@ -8,7 +8,7 @@ with a short cell timeout so that a stall costs a minute, not five.
     .venv/bin/python bench/stall_loop.py [runs-of-00 [runs-of-01 [guarded|plain]]]
 
 "plain" is stock nbclient (the stall's before-figure); "guarded", the default, is the
-suite's client (clusterlab.nbrun: sliced channel waits).
+suite's client (clusterlab.tools.nbrun: sliced channel waits).
 
 Prints one line per run, then pass rate, stalls, median and max per notebook, and the
 versions of the kernel stack (the stall's suspect). Built on bench/soak.py.

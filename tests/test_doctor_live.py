@@ -162,7 +162,7 @@ def test_live_mode_reads_the_file_the_project_was_started_from(tmp_path) -> None
     from clusterlab.gates import compose
 
     path = tmp_path / "compose.yaml"
-    path.write_text(COOKIE_IN_FILE.format(image=cl.image.ensure_image(quiet).tag))
+    path.write_text(COOKIE_IN_FILE.format(image=cl.ensure_image(quiet).tag))
     project = f"cldoctor{uuid.uuid4().hex[:8]}"
     moved = tmp_path / "elsewhere.yaml"
     try:

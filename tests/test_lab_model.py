@@ -1,11 +1,12 @@
 """What a lab does to a compose model before starting it, and how it guards secrets."""
 
 import pytest
-from clusterlab.errors import CommandFailed, InvalidNodeName
+from clusterlab.errors import CommandFailed, ComposeFileError, ExerciseError, InvalidNodeName
 from clusterlab.lab.cookie import Cookie
 from clusterlab.lab.lifecycle import Lab
-from clusterlab.lab.stack import label_model, published_epmd
-from clusterlab.observe import erlang as nodenames
+from clusterlab.lab.stack import GATE, hold, label_model, published_epmd
+from clusterlab.observe import erlang
+from clusterlab.workshop.spec import parse_expected
 
 MODEL = {
     "services": {"a": {"image": "x"}, "b": {"image": "x", "labels": {"keep": "1"}}},
@@ -52,7 +53,7 @@ def test_compose_errors_are_scrubbed_of_the_cookie():
 @pytest.mark.parametrize("name", ["user_svc@user_svc.msvc_default", "app@172.18.0.2", "app@n1",
                                   "a-b@host-1.lab"])
 def test_node_names_erlang_accepts(name):
-    assert str(nodenames.parse(name)) == name
+    assert str(erlang.parse(name)) == name
 
 
 @pytest.mark.parametrize(("name", "why"), [
@@ -64,12 +65,12 @@ def test_node_names_erlang_accepts(name):
 ])
 def test_node_names_erlang_refuses(name, why):
     with pytest.raises(InvalidNodeName, match=why):
-        nodenames.parse(name)
+        erlang.parse(name)
 
 
 def test_long_and_short_hosts():
-    assert nodenames.parse("a@b.c").is_long and nodenames.parse("a@10.0.0.1").is_long
-    assert not nodenames.parse("a@b").is_long
+    assert erlang.parse("a@b.c").is_long and erlang.parse("a@10.0.0.1").is_long
+    assert not erlang.parse("a@b").is_long
 
 
 def test_refused_names_skip_interpolated_values():
@@ -79,10 +80,26 @@ def test_refused_names_skip_interpolated_values():
         "later": {"environment": {"RELEASE_NODE": "${NODE}"}},
         "none": {"image": "x"},
     }}
-    assert nodenames.refused_names(model) == [
+    assert erlang.refused_names(model) == [
         "bad: 'a b@c.d': the part before '@' may hold only letters, digits, '_' and '-'."]
 
 
 def test_cookies_never_look_like_a_flag_to_erl():
     # `-setcookie -x…` makes erl read "-x…" as a flag: every node then dies at boot.
     assert not any(Cookie().reveal().startswith("-") for _ in range(2000))
+
+
+def test_a_late_service_is_held_at_its_gate_and_nothing_else_changes():
+    model = {"services": {"n1": {"environment": {"A": "1"}}, "n2": {"environment": {"B": "2"}}}}
+    held = hold(model, ["n2"])
+    assert held["services"]["n2"]["environment"] == {"B": "2", "STARTUP_GATE": GATE}
+    assert held["services"]["n1"] == model["services"]["n1"]
+    assert "STARTUP_GATE" not in model["services"]["n2"]["environment"]  # a copy
+    with pytest.raises(ComposeFileError, match="n9 is to start late"):
+        hold(model, ["n9"])
+
+
+def test_expected_late_must_name_services_of_the_stack():
+    with pytest.raises(ExerciseError, match="`late` names services not in `services`: n9"):
+        parse_expected({"services": ["n1"], "late": ["n9"]})
+    assert parse_expected({"services": ["n1"], "late": ["n1"]}).late == ("n1",)

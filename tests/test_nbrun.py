@@ -1,4 +1,4 @@
-"""clusterlab.nbrun: a missed wake-up costs one slice, and a stall names its cell (no Docker)."""
+"""clusterlab.tools.nbrun: a missed wake-up costs one slice; a stall names its cell (no Docker)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ One import serves a notebook: ``import clusterlab as cl``.
 from .catalogue import Lesson, lessons
 from .catalogue import get as lesson
 from .errors import ClusterLabError
+from .gates import engine
 from .gates.image import ensure_image
 from .gates.system import prerequisites as check_system
 from .gates.system import versions
@@ -31,7 +32,7 @@ from .model.snapshot import DnsAnswer, Member, Snapshot
 from .model.topology import clusters, is_full_mesh, islands, one_sided, to_graph
 from .observe import resolver
 from .observe.erlang import rpc
-from .observe.probe import probe
+from .observe.probe import parse_node_list, parse_nslookup, probe
 from .render import draw, report
 from .render.checkdraw import draw_check
 from .render.draw import draw_dns_matrix, draw_series, draw_topology
@@ -60,6 +61,7 @@ __all__ = [
     "draw_dns_matrix",
     "draw_series",
     "draw_topology",
+    "engine",
     "ensure_image",
     "exercise",
     "exercises",
@@ -70,6 +72,8 @@ __all__ = [
     "lessons",
     "one_sided",
     "panel",
+    "parse_node_list",
+    "parse_nslookup",
     "probe",
     "report",
     "resolver",

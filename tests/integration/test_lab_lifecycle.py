@@ -54,6 +54,7 @@ def test_an_exception_inside_the_with_block_still_cleans_up():
 def test_a_killed_process_leaves_a_lab_that_clean_removes(tmp_path):
     script = textwrap.dedent("""
         import clusterlab as cl, sys
+        from clusterlab.progress import quiet
         lab = cl.start("00-setup", progress=quiet)
         print(lab.project, flush=True)
         sys.stdin.read()
@@ -74,6 +75,7 @@ def test_a_killed_process_leaves_a_lab_that_clean_removes(tmp_path):
 def test_the_next_lab_reaps_labs_whose_owner_died():
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent("""
         import os, clusterlab as cl
+        from clusterlab.progress import quiet
         lab = cl.start("00-setup", progress=quiet)
         print(lab.project, flush=True)
         os._exit(0)  # no atexit: like a kernel that was killed

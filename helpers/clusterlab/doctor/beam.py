@@ -1,7 +1,8 @@
 """What a service says about itself as a BEAM node, and which names Docker's DNS answers.
 
 Both are pure functions over the typed model, shared by the static checks and live mode.
-DNS names follow DESIGN.md truth 2: on a user-defined network the engine answers the
+DNS names follow what the engine does (measured live in tests/integration/test_engine_dns.py
+and by lessons 1 and 3): on a user-defined network the engine answers the
 service name, the container name, network aliases, the ``hostname:`` value (Compose
 registers it as an alias) and each of those suffixed with ``.<network's real name>``.
 """

@@ -49,8 +49,9 @@ class Faults:
         container.restart(timeout=2)
         self.wait_ready(service, timeout, since)
 
-    def release(self, service: str, timeout: float = 30) -> None:
-        """Let a service held by ``STARTUP_GATE`` boot, and wait until it is ready.
+    def release(self, service: str, timeout: float = 30, *, wait: bool = True) -> None:
+        """Let a service held by ``STARTUP_GATE`` boot and, with ``wait``, wait until it is
+        ready.
 
         Start-up order by state: a lesson holds a peer until the others have made their
         one attempt (their log says so), then releases it. A delay would be outrun by load.
@@ -64,7 +65,8 @@ class Faults:
         result = engine.exec_in(container, ["touch", gate])
         if result.exit_code != 0:
             raise ClusterLabError(f"Could not release {service}: {result.output.strip()}")
-        self.wait_ready(service, timeout)
+        if wait:
+            self.wait_ready(service, timeout)
 
     def wait_ready(self, service: str, timeout: float = 30, since: float | None = None) -> None:
         """Block until ``service`` prints its ready line (after ``since``, a Unix time)."""

@@ -38,7 +38,7 @@ from .cookie import Cookie
 from .faults import Faults
 from .looking import Looking
 from .readiness import IMAGE_LABEL, READY_LINE, wait_ready
-from .stack import EPMD_PORT, label_model, pin_resolver, published_epmd
+from .stack import EPMD_PORT, hold, label_model, pin_resolver, published_epmd
 
 
 @dataclass(eq=False)
@@ -107,8 +107,12 @@ class Lab(Looking, Faults):
 
     # -- up and down ------------------------------------------------------------------
 
-    def up(self, *, wait: bool = True, timeout: float = 60) -> Lab:
-        """Start every service and, with ``wait``, return once every one of them is ready."""
+    def up(self, *, wait: bool = True, timeout: float = 60, late: Sequence[str] = ()) -> Lab:
+        """Start every service and, with ``wait``, return once every one of them is ready.
+
+        ``late`` services are held at their entry point until every other service is
+        ready, then released: a slow starter by state (an exercise's ``late = [...]``).
+        """
         if self.compose_file is None or self.cookie is None:
             raise ClusterLabError(f"Lab {self.project} was attached, not created: it is up.")
         registry.reap_orphans()
@@ -126,7 +130,7 @@ class Lab(Looking, Faults):
                   registry.LESSON: self.lesson.id if self.lesson else "",
                   registry.VARIANT: self.variant}
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        started_model = pin_resolver(label_model(model, labels))
+        started_model = hold(pin_resolver(label_model(model, labels)), late)
         (self.run_dir / "compose.json").write_text(json.dumps(started_model, indent=1))
         self._env = {"ERL_COOKIE": self.cookie.reveal(), "CLUSTERLAB_IMAGE": image.tag,
                      **self.env}
@@ -135,10 +139,13 @@ class Lab(Looking, Faults):
         self.progress(f"starting {self.title} as project {self.project} …")
         try:
             self.compose("up", "-d", "--remove-orphans", timeout=timeout + 30)
-            if wait:
-                started_containers = self.containers()
-                self._record_wait(started_containers)
-                wait_ready(started_containers, timeout)
+            if wait or late:
+                first = [c for c in self.containers()
+                         if c.labels.get(engine.COMPOSE_SERVICE) not in late]
+                self._record_wait(first)
+                wait_ready(first, timeout)
+                for service in late:
+                    self.release(service, timeout, wait=wait)
         except CommandFailed as exc:
             error = self._start_error(exc)
             self.down()

@@ -7,8 +7,10 @@ labels, pins every service's resolver, and refuses what must never be published.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from ..errors import ComposeFileError
 
 EPMD_PORT = 4369
 
@@ -38,6 +40,26 @@ def pin_resolver(model: dict[str, Any]) -> dict[str, Any]:
     for service in (out.get("services") or {}).values():
         if service is not None and "dns_search" not in service:
             service["dns_search"] = ["."]
+    return out
+
+
+GATE = "/tmp/clusterlab-late"
+"""The file a held service waits for at its entry point (``STARTUP_GATE``)."""
+
+
+def hold(model: dict[str, Any], services: Sequence[str]) -> dict[str, Any]:
+    """A copy of a compose model where ``services`` boot only once ``GATE`` exists in
+    their container: ``Lab.up(late=…)`` creates it when every other service is ready, so
+    "n2 starts after the others" is an order of states, not a delay that load outruns."""
+    out = json.loads(json.dumps(model))
+    for name in services:
+        service = (out.get("services") or {}).get(name)
+        if service is None:
+            raise ComposeFileError(f"{name} is to start late, but the file has no such service.")
+        env = service.get("environment") or {}
+        if not isinstance(env, dict):  # Compose's model is always a map; keep it honest
+            raise ComposeFileError(f"{name}: its environment is not a map.")
+        service["environment"] = {**env, "STARTUP_GATE": GATE}
     return out
 
 

@@ -5,7 +5,7 @@ stamped with when and against which Docker, Compose and OTP it ran; the test sui
 it for every notebook (``CLUSTERLAB_EXECUTED_DIR``, set by ``helpers/bin/test``). ``build``
 turns those files and the project's Markdown documents into HTML with nbconvert (no
 second run of any lab), refuses a lesson page without a figure or with an error output,
-and checks every internal link. ``python -m clusterlab.docsite`` (``helpers/bin/docs``)
+and checks every internal link. ``python -m clusterlab.tools.docsite`` (``helpers/bin/docs``)
 is the command line.
 """
 
@@ -29,7 +29,7 @@ from ..gates import system
 from ..gates.image import ensure_image
 from ..progress import quiet
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DOCUMENTS = ("README.md", "START.md", "labs/README.md", "docs/doctor.md", "docs/fidelity.md")
 WIDGET = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = ("This is the lesson's interactive control panel (variants, playground, fault "

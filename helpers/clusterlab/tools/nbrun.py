@@ -60,7 +60,7 @@ class SlicedKernelClient(AsyncKernelClient):
 
 
 class SlicedKernelManager(AsyncKernelManager):
-    client_class = DottedObjectName("clusterlab.nbrun.SlicedKernelClient")
+    client_class = DottedObjectName("clusterlab.tools.nbrun.SlicedKernelClient")
     client_factory = Type(SlicedKernelClient, klass=AsyncKernelClient)  # type: ignore[assignment]
 
 

@@ -3,7 +3,7 @@
 ``clusterlab room pack DIR`` writes the lab image, a wheelhouse of every Python package
 (built for this platform and Python, the Compose v2 wheel included), ``kit.json``,
 ``SHA256SUMS`` and ``START-HERE.md``. ``helpers/bin/setup --offline DIR`` verifies the
-kit with this file run as a script (``python3 helpers/clusterlab/room.py verify DIR``),
+kit with this file run as a script (``python3 helpers/clusterlab/tools/room.py verify DIR``),
 before any package is installed, so the checks here use the standard library only.
 """
 
@@ -30,7 +30,7 @@ WHEELS = "wheels"
 KIT_JSON = "kit.json"
 SUMS = "SHA256SUMS"
 FORMAT = 1
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class KitError(ClusterLabError):

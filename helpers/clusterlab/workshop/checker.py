@@ -122,7 +122,7 @@ def run_check(lesson: Lesson, expected: Expected, file: Path, *, progress: Progr
     lab = Lab.create(lesson, "exercise", compose_file=file, progress=progress)
     try:
         try:
-            lab.up(timeout=timeout)
+            lab.up(timeout=timeout, late=expected.late)
         except ClusterLabError as exc:
             return CheckReport(file, expected, start_error=exc.message,
                                seconds=time.monotonic() - started, project=lab.project,

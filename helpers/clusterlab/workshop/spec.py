@@ -92,6 +92,8 @@ class Expected:
     settle_seconds: float = 4.0
     task: str = ""
     fault: Partition | None = None
+    late: tuple[str, ...] = ()
+    """Services that boot only once every other one is ready (``Lab.up(late=…)``)."""
 
     @property
     def names(self) -> list[str]:
@@ -126,7 +128,7 @@ class Expected:
 def parse_expected(data: Mapping[str, Any]) -> Expected:
     """``expected.toml`` (already parsed) → ``Expected``; ``ExerciseError`` on a bad key."""
     known = {"services", "resolve", "cluster", "cookie", "http", "settle_seconds", "task",
-             "fault"}
+             "fault", "late"}
     if unknown := sorted(set(data) - known):
         raise ExerciseError(f"expected.toml: unknown key(s) {', '.join(unknown)}.")
     criteria: list[Criterion] = []
@@ -147,8 +149,12 @@ def parse_expected(data: Mapping[str, Any]) -> Expected:
         raise ExerciseError(f"expected.toml: criteria name services not in `services`: "
                             f"{', '.join(missing)}.")
     fault = _parse_fault(data.get("fault"), criteria)
+    late = tuple(data.get("late") or ())
+    if stray := sorted(set(late) - set(services)):
+        raise ExerciseError(f"expected.toml: `late` names services not in `services`: "
+                            f"{', '.join(stray)}.")
     return Expected(services, tuple(criteria), float(data.get("settle_seconds", 4.0)),
-                    str(data.get("task", "")).strip(), fault)
+                    str(data.get("task", "")).strip(), fault, late)
 
 
 def _parse_fault(table: Any, criteria: Sequence[Criterion]) -> Partition | None:
