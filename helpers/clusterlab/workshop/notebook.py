@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tomllib
 from pathlib import Path
 from string import Template
@@ -157,10 +158,13 @@ def folders() -> list[Path]:
 
 
 def stale(targets: list[Path] | None = None) -> list[Path]:
-    """The notebooks that differ from (or lack) their rendering."""
-    return [notebook_file(f) for f in (targets or folders())
-            if not notebook_file(f).is_file()
-            or notebook_file(f).read_text() != dumps(render(f))]
+    """The notebooks that differ from (or lack) their rendering; bad data raises."""
+    differ = []
+    for folder in targets or folders():
+        text, file = dumps(render(folder)), notebook_file(folder)
+        if not file.is_file() or file.read_text() != text:
+            differ.append(file)
+    return differ
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 file.write_text(text)
             print(f"{'wrote' if changed else 'unchanged'} {file}")
     except ExerciseError as exc:
-        print(exc)
+        print(exc, file=sys.stderr)
         return 2
     return 0
 
