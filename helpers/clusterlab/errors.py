@@ -83,7 +83,10 @@ class ConvergenceTimeout(ClusterLabError):
 
 
 class ExerciseError(ClusterLabError):
-    hint = "An exercise folder holds compose.yaml, expected.toml, hints.toml and solution/."
+    hint = (
+        "An exercise folder holds compose.yaml, expected.toml, hints.toml, notebook.toml and "
+        "solution/."
+    )
 
 
 class InvalidOption(ClusterLabError):

@@ -5,6 +5,8 @@
   fault step (``[fault] partition = "svc"``);
 - ``hints.toml``: a ladder of hints, revealed one at a time;
 - ``solution/compose.yaml``: one correct answer (CI checks it passes; never printed).
+- ``notebook.toml``: what the exercise's notebook says that the others don't; only
+  ``notebook.render`` reads it (the notebook is generated, never edited by hand).
 
 ``check`` runs the learner's file (or, with ``CLUSTERLAB_EXERCISE=solution``, the
 solution) through ``checker.run_check`` and returns the ``CheckReport``.
