@@ -293,7 +293,7 @@ class FakeLab:
     def __init__(self):
         self.calls = []
 
-    def up(self, timeout):
+    def up(self, timeout, late=()):
         self.calls.append("up")
 
     def down(self):
