@@ -1,8 +1,9 @@
 """The pre-commit hook (`.pre-commit-hooks.yaml`), run the way users run it:
 `pre-commit try-repo` from a user's repository holding a broken and a healthy file.
 
-pre-commit installs this package into a fresh virtualenv (from PyPI, once per test
-run: about 2 minutes), so the hook is tested as users get it, not as the dev venv has it.
+pre-commit installs this package into a fresh environment (from PyPI, once per test run),
+so the hook is tested as users get it, not as the dev venv has it. The test extras bring
+pre-commit-uv, so that environment is built by uv (about 15 s; pip took 100-300 s).
 """
 
 from __future__ import annotations
