@@ -91,3 +91,7 @@ class ExerciseError(ClusterLabError):
 
 class InvalidOption(ClusterLabError):
     """A knob was given a value it does not take (the message names the knob and choices)."""
+
+
+class AddressPoolExhausted(LabStartError):
+    """Every subnet of the labs' range is in use (the message names the range and setting)."""

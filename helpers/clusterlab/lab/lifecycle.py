@@ -33,7 +33,7 @@ from ..gates import compose, engine
 from ..gates.image import ensure_image
 from ..observe.erlang import refused_names
 from ..progress import Progress, say
-from . import commands, registry
+from . import commands, registry, subnets
 from .cookie import Cookie
 from .faults import Faults
 from .looking import Looking
@@ -129,16 +129,14 @@ class Lab(Looking, Faults):
                   registry.OWNER: registry.owner_label(self.detached),
                   registry.LESSON: self.lesson.id if self.lesson else "",
                   registry.VARIANT: self.variant}
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         started_model = hold(pin_resolver(label_model(model, labels)), late)
-        (self.run_dir / "compose.json").write_text(json.dumps(started_model, indent=1))
         self._env = {"ERL_COOKIE": self.cookie.reveal(), "CLUSTERLAB_IMAGE": image.tag,
                      **self.env}
         registry.track(self)
         started = time.monotonic()
         self.progress(f"starting {self.title} as project {self.project} …")
         try:
-            self.compose("up", "-d", "--remove-orphans", timeout=timeout + 30)
+            self._create(started_model, timeout)
             if wait or late:
                 first = [c for c in self.containers()
                          if c.labels.get(engine.COMPOSE_SERVICE) not in late]
@@ -160,6 +158,21 @@ class Lab(Looking, Faults):
         self.progress(f"{self.project} up in {self.started_in:.1f} s")
         return self
 
+    def _create(self, model: dict[str, Any], timeout: float, attempts: int = 5) -> None:
+        """``compose up`` with a free subnet of the labs' range for each network; if another
+        lab took the same one a moment earlier, the engine refuses it: pick again."""
+        for attempt in range(attempts):
+            placed = subnets.assign(model, subnets.taken())
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            (self.run_dir / "compose.json").write_text(json.dumps(placed, indent=1))
+            try:
+                self.compose("up", "-d", "--remove-orphans", timeout=timeout + 30)
+                return
+            except CommandFailed as exc:
+                if subnets.OVERLAP not in exc.stderr + exc.stdout or attempt == attempts - 1:
+                    raise
+                registry.remove_project(self.project)
+
     def down(self) -> None:
         """Remove containers, networks and volumes. Safe to call twice, or after a crash."""
         try:
@@ -176,8 +189,9 @@ class Lab(Looking, Faults):
             registry.forget(self)
 
     def model(self) -> dict[str, Any]:
-        """The compose model exactly as the engine got it: labels and the pinned
-        ``dns_search`` added to the file's own, after Compose's interpolation."""
+        """The compose model exactly as the engine got it: labels, the pinned
+        ``dns_search`` and each network's subnet added to the file's own, after Compose's
+        interpolation."""
         path = self.run_dir / "compose.json"
         if not path.exists():
             raise ClusterLabError(f"Lab {self.project} has not been started from here.")
