@@ -71,12 +71,14 @@ def lab_containers(project: str | None = None, *, service: str | None = None) ->
     wanted = [f"{LABEL}={project}" if project else LABEL]
     if service:
         wanted.append(f"{COMPOSE_SERVICE}={service}")
-    return sorted(client().containers.list(all=True, filters={"label": wanted}), key=_order)
+    return sorted(client().containers.list(all=True, filters={"label": wanted},
+                                        ignore_removed=True), key=_order)
 
 
 def compose_containers(project: str) -> list[Container]:
     """Containers of any Compose project (ClusterLab's or not: the doctor looks at both)."""
-    found = client().containers.list(all=True, filters={"label": f"{COMPOSE_PROJECT}={project}"})
+    found = client().containers.list(all=True, filters={"label": f"{COMPOSE_PROJECT}={project}"},
+                                     ignore_removed=True)
     return sorted(found, key=_order)
 
 
