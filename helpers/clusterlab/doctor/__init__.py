@@ -12,7 +12,9 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import ClusterLabError
-from . import suppress
+
+# Every family of rules registers its codes on import: the catalogue is complete from here.
+from . import cookies, discovery, names, networks, ports, reading, suppress  # noqa: F401
 from .findings import CATALOGUE, Finding, Location, has_errors, run_rules
 from .formats import Report
 from .live import LiveReport, diagnose_live, merge

@@ -451,3 +451,20 @@ def referenced_hosts(env: Mapping[str, str]) -> dict[str, set[str]]:
             if host and not is_ip(host.strip("[]")):
                 out.setdefault(host, set()).add(var)
     return out
+
+
+def renamed_network_key(project: Project, host: str) -> str | None:
+    """The network key ``host`` spells as a suffix when Compose renamed that network."""
+    base, dot, suffix = host.rpartition(".")
+    if not dot or not base:
+        return None
+    network = project.networks.get(suffix)
+    if network is None or network.name == suffix or network.external:
+        return None
+    return suffix
+
+
+def name_var(project: Project, service: str) -> str:
+    """The variable that names ``service``'s node (``RELEASE_NODE`` for a Mix release)."""
+    model = product(project.services[service])
+    return (model.name_vars[0] if model and model.name_vars else "RELEASE_NODE")

@@ -1,0 +1,93 @@
+"""Networks: BEAM services split across networks, references to services elsewhere, no
+Docker DNS (CL1xx).
+
+One small pure function per pitfall over the typed ``Project``, registered with its codes
+by ``@rule``; messages never contain a cookie.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from .beam import (
+    NO_DNS_MODES,
+    answering,
+    beam_nodes,
+    clusters,
+    referenced_hosts,
+    renamed_network_key,
+    service_networks,
+    shares_network,
+)
+from .findings import Finding, rule
+from .findings import env_key as _env_key
+from .findings import finding as _f
+from .findings import svc_key as _svc
+from .model import Project
+
+# -- networks ------------------------------------------------------------------------------
+
+
+@rule(("CL101", "error", "BEAM services split across networks"))
+def beam_split(project: Project) -> list[Finding]:
+    return [f for group in clusters(project).values() for f in _split(project, list(group))]
+
+
+def _split(project: Project, members: list[str]) -> list[Finding]:
+    nodes = [s for s in members if service_networks(project, project.services[s])]
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((a, b) for i, a in enumerate(nodes) for b in nodes[i + 1:]
+                         if shares_network(project, a, b))
+    groups = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda g: g[0])
+    if len(groups) < 2:
+        return []
+    text = " | ".join(", ".join(g) for g in groups)
+    return [_f("CL101", nodes,
+               f"BEAM services form {len(groups)} network islands ({text}); "
+               "Docker DNS does not answer across them, so the nodes cannot connect.",
+               "Give every BEAM service one common network (the same `networks:` entry, or no "
+               "`networks:` at all so all share `default`).",
+               [_svc(n, "networks") for g in groups[1:] for n in g]
+               + [_svc(n, "networks") for n in groups[0]])]
+
+
+@rule(("CL102", "error", "a service named in the environment is on another network"))
+def unreachable_references(project: Project) -> list[Finding]:
+    out = []
+    for name, service in project.services.items():
+        nets = service_networks(project, service)
+        if not nets:
+            continue
+        for host, variables in sorted(referenced_hosts(service.environment).items()):
+            if renamed_network_key(project, host) or answering(project, host, nets):
+                continue
+            owners = answering(project, host) - {name}
+            if not owners:
+                continue  # not a name of this file: outside our knowledge
+            theirs = sorted({k for o in owners
+                             for k in service_networks(project, project.services[o])})
+            out.append(_f(
+                "CL102", [name, *owners],
+                f"{name} names `{host}` ({', '.join(sorted(variables))}) but is only on "
+                f"{', '.join(sorted(nets))}, while {', '.join(sorted(owners))} is on "
+                f"{', '.join(theirs)}: the lookup gives NXDOMAIN (`:nxdomain`).",
+                f"Put {', '.join(sorted(owners))} on a network {name} is on "
+                f"(e.g. `networks: [{sorted(nets)[0]}]`).",
+                [_env_key(name, v) for v in sorted(variables)]
+                + [_svc(o, "networks") for o in sorted(owners)]))
+    return out
+
+
+@rule(("CL103", "warning", "BEAM service without Docker DNS (network_mode)"))
+def no_dns(project: Project) -> list[Finding]:
+    out = []
+    for name in beam_nodes(project):
+        mode = project.services[name].network_mode or ""
+        if mode in NO_DNS_MODES or mode.startswith("container:"):
+            out.append(_f("CL103", [name],
+                          f"{name} uses `network_mode: {mode}`: Docker's embedded DNS does not "
+                          "answer service names there, so peers cannot find this node by name.",
+                          "Drop `network_mode` and put the service on a user-defined network.",
+                          [_svc(name, "network_mode")]))
+    return out
