@@ -158,7 +158,7 @@ def test_live_mode_reads_the_file_the_project_was_started_from(tmp_path) -> None
     import uuid
 
     import clusterlab as cl
-    from clusterlab.doctor import check_project
+    from clusterlab.doctor import report_project
     from clusterlab.gates import compose
 
     path = tmp_path / "compose.yaml"
@@ -167,13 +167,13 @@ def test_live_mode_reads_the_file_the_project_was_started_from(tmp_path) -> None
     moved = tmp_path / "elsewhere.yaml"
     try:
         compose.run(["-p", project, "-f", path, "up", "-d"], cwd=tmp_path)
-        report, live = check_project(project)
+        report, live = report_project(project)
         assert live.config_files == (str(path),)
         [hit] = [f for f in report.findings if f.code == "CL403"]
         assert (hit.location.file, hit.location.line) == (str(path), 9), hit.location
         assert "Zq3vX9mR2kLp7TtW8yB4nC6dQ1" not in repr(report.findings)
         path.rename(moved)
-        gone, _ = check_project(project)
+        gone, _ = report_project(project)
         assert "CL403" not in {f.code for f in gone.findings}
         assert any("is gone" in note for note in gone.notes), gone.notes
     finally:

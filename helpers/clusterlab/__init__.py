@@ -23,8 +23,7 @@ from .catalogue import get as lesson
 from .errors import ClusterLabError
 from .gates import engine
 from .gates.image import ensure_image
-from .gates.system import prerequisites as check_system
-from .gates.system import versions
+from .gates.system import prerequisites, versions
 from .lab.cookie import Cookie
 from .lab.lifecycle import Lab, lab, start
 from .lab.registry import clean
@@ -53,7 +52,6 @@ __all__ = [
     "Member",
     "Snapshot",
     "check",
-    "check_system",
     "clean",
     "clusters",
     "draw",
@@ -74,6 +72,7 @@ __all__ = [
     "panel",
     "parse_node_list",
     "parse_nslookup",
+    "prerequisites",
     "probe",
     "report",
     "resolver",

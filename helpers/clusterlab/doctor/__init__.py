@@ -3,7 +3,7 @@
 Static mode reads a compose file (``diagnose``); live mode looks inside a running
 project's containers (``live.diagnose_live``) and also reads the file the project was
 started from. Both return ``Finding`` lists that point at lines of the user's files;
-``check_file`` adds suppressions and hands a ``Report`` to ``formats``.
+``report_file`` adds suppressions and hands a ``Report`` to ``formats``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def diagnose(path: Path | str, project: str | None = None, *,
     return model, place(run_rules(model), Locator(path))
 
 
-def check_file(path: Path | str, project: str | None = None, *,
+def report_file(path: Path | str, project: str | None = None, *,
                env: Mapping[str, str] | None = None, profiles: Sequence[str] = (),
                ignore: Collection[str] = ()) -> Report:
     """The static verdict on ``path``, with inline and ``--ignore`` suppressions applied."""
@@ -39,7 +39,7 @@ def check_file(path: Path | str, project: str | None = None, *,
     return Report(str(path), tuple(kept), tuple(dropped), model.notes)
 
 
-def check_project(name: str, *, ignore: Collection[str] = (),
+def report_project(name: str, *, ignore: Collection[str] = (),
                   erl_call: bool = True) -> tuple[Report, LiveReport]:
     """Live findings on a running project, next to the static findings on the compose file
     it was started from (Compose's labels say where); when that file is gone, say so."""
@@ -76,5 +76,16 @@ def _no_line(file: str, number: int) -> str:
     return ""
 
 
-__all__ = ["CATALOGUE", "Finding", "Location", "Project", "Report", "check_file",
-           "check_project", "diagnose", "has_errors", "read", "run_rules"]
+__all__ = [
+    "CATALOGUE",
+    "Finding",
+    "Location",
+    "Project",
+    "Report",
+    "diagnose",
+    "has_errors",
+    "read",
+    "report_file",
+    "report_project",
+    "run_rules",
+]

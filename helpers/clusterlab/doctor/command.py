@@ -13,7 +13,7 @@ from typing import Any
 
 from ..model.topology import to_graph
 from ..render.draw import draw_topology
-from . import check_file, check_project
+from . import report_file, report_project
 from .findings import has_errors
 from .formats import FORMATS, Report, render
 from .live import commands_run
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"clusterlab doctor: {exc}", file=sys.stderr)
         return 2
     if args.project:
-        report, live = check_project(args.project, ignore=ignore)
+        report, live = report_project(args.project, ignore=ignore)
         if args.verbose:
             print("\n".join(["# commands run (the cookie stays in the container):",
                              *commands_run(live)]), file=sys.stderr)
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
                             (*report.notes, f"wrote {args.graph}"))
         reports = [report]
     else:
-        reports = [check_file(path, args.project_name, profiles=args.profile, ignore=ignore)
+        reports = [report_file(path, args.project_name, profiles=args.profile, ignore=ignore)
                    for path in args.files]
     print(render(reports, args.format))
     return 1 if any(has_errors(r.findings) for r in reports) else 0
