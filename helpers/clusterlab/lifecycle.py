@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import commands, compose, dist, engine, resolver
+from . import commands, compose, dist, engine, resolver, tls
 from .catalogue import Lesson, get
 from .errors import (
     ClusterLabError,
@@ -191,8 +191,10 @@ class Lab:
                   LESSON: self.lesson.id if self.lesson else "", VARIANT: self.variant}
         self.run_dir.mkdir(parents=True, exist_ok=True)
         started_model = pin_resolver(label_model(model, labels))
+        self._env = {"ERL_COOKIE": self.cookie.reveal(), "CLUSTERLAB_IMAGE": image.tag,
+                     # a lab CA and certificates (lesson 6): only if the file asks for them
+                     **tls.prepare(self.run_dir, started_model), **self.env}
         (self.run_dir / "compose.json").write_text(json.dumps(started_model, indent=1))
-        self._env = {"ERL_COOKIE": self.cookie.reveal(), "CLUSTERLAB_IMAGE": image.tag, **self.env}
         _live_labs.add(self)
         started = time.monotonic()
         self.progress(f"starting {self.title} as project {self.project} …")

@@ -36,7 +36,7 @@ node="${CL_NODE:-$(cat NODE_FILE 2>/dev/null)}"
 cookie="${CL_COOKIE:-$(cat COOKIE_FILE 2>/dev/null)}"
 if [ -n "$node" ] && [ "$node" != nonode@nohost ]; then
   case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac
-  ( timeout 8 erl_call $flag "$node" -c "$cookie" -a 'erlang nodes' >"$d/nodes" 2>&1
+  ( TLS_OR_ERL_CALL erlang nodes '[]' >"$d/nodes" 2>&1
     printf '\n@exit %s\n' $? >>"$d/nodes" ) &
 fi
 wait
@@ -44,7 +44,26 @@ echo "@@node $node"
 echo "@@dns"; cat "$d/dns"
 if [ -f "$d/nodes" ]; then echo "@@nodes"; cat "$d/nodes"; fi
 rm -rf "$d"
-""".replace("NODE_FILE", NODE_FILE).replace("COOKIE_FILE", COOKIE_FILE)
+"""
+
+# erl_call (ei) speaks plain TCP distribution only. A node started with
+# `-proto_dist inet_tls` (lesson 6) is asked by a hidden node started in the same
+# container instead: it inherits ERL_AFLAGS, so it uses the node's own certificate.
+_CALL = r"""
+cl_call() {
+  case " ${ERL_AFLAGS:-} ${ERL_FLAGS:-} " in
+    *" inet_tls "*)
+      timeout 8 erl -hidden $flag "clprobe$$@${node#*@}" -setcookie "$cookie" -noshell \
+        -eval 'CALL_EVAL' -extra "$node" "$@" ;;
+    *) timeout 8 erl_call $flag "$node" -c "$cookie" -a "$1 $2 $3" ;;
+  esac
+}
+""".replace("CALL_EVAL", "[N, M, F, A0] = init:get_plain_arguments(), "
+            "{ok, T, _} = erl_scan:string(A0 ++ \".\"), {ok, A} = erl_parse:parse_term(T), "
+            "R = rpc:call(list_to_atom(N), list_to_atom(M), list_to_atom(F), A), "
+            "io:format(\"~s~n\", [io_lib:print(R, 1, 1000000, -1)]), halt().")
+_SCRIPT = (_CALL + _SCRIPT.replace("TLS_OR_ERL_CALL", "cl_call")) \
+    .replace("NODE_FILE", NODE_FILE).replace("COOKIE_FILE", COOKIE_FILE)
 
 
 @dataclass(frozen=True)
@@ -263,9 +282,9 @@ def rpc(container: Any, module: str, function: str, args: str = "[]") -> str:
     ``args`` is an Erlang list literal, e.g. ``'["http://minio:9000/"]'``; erl_call parses
     strings and atoms but no binaries.
     """
-    script = (f'node=$(cat {NODE_FILE}); cookie=$(cat {COOKIE_FILE}); '
+    script = (_CALL + f'node=$(cat {NODE_FILE}); cookie=$(cat {COOKIE_FILE}); '
               'case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac; '
-              'exec erl_call $flag "$node" -c "$cookie" -a "$1 $2 $3"')
+              'cl_call "$1" "$2" "$3"')
     result = engine.exec_in(container, ["sh", "-c", script, "rpc", module, function, args])
     if result.exit_code != 0:
         raise ClusterLabError(f"rpc {module}:{function} on {container.name} failed: "
