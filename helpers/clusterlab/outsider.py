@@ -137,7 +137,7 @@ class Outsider:
             setup = f"printf '%s\\n' {shlex.quote(optfile(tls_kind))} > /tmp/{tls_kind}.conf; "
         script = (setup + f"exec timeout {int(timeout)} {shlex.join(argv)} "
                   f'-setcookie "$CL_COOKIE" -eval {shlex.quote(EVAL)} -extra "$1"')
-        shown = "$(docker exec {} cat {})".format(target_container.name, COOKIE_FILE) \
+        shown = f"$(docker exec {target_container.name} cat {COOKIE_FILE})" \
             if cookie == "right" else "not-the-cookie"
         self.lab._record(self.command(target_container.name, node, tls_kind, shown))
         started = time.monotonic()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ClusterLabError
-from . import suppress
+from . import exposure, suppress  # noqa: F401  (exposure registers CL406 and CL505)
 from .findings import CATALOGUE, Finding, Location, has_errors, run_checks
 from .formats import Report
 from .locate import Locator, place
