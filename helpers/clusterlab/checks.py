@@ -35,6 +35,14 @@ from .errors import ClusterLabError, ComposeFileError, ConvergenceTimeout, Unkno
 from .image import Progress, say
 from .nodenames import refused_names
 from .probes import COOKIE_FILE, Snapshot, probe
+from .security import (
+    CookieHidden,
+    OutsiderBlocked,
+    cookie_leaks,
+    judge_hidden,
+    judge_outsider,
+    outsider_attempts,
+)
 from .topology import clusters, to_graph
 
 SOLUTION_ENV = "CLUSTERLAB_EXERCISE"
@@ -96,7 +104,7 @@ class Http:
         return f"{_words(self.sources)} can GET {self.url}"
 
 
-Criterion = Resolve | Cluster | SharedCookie | Http
+Criterion = Resolve | Cluster | SharedCookie | Http | OutsiderBlocked | CookieHidden
 
 
 @dataclass(frozen=True)
@@ -140,7 +148,7 @@ class Expected:
     def beam(self) -> list[str]:
         seen: dict[str, None] = {}
         for criterion in self.criteria:
-            if isinstance(criterion, Cluster | SharedCookie):
+            if isinstance(criterion, Cluster | SharedCookie | OutsiderBlocked | CookieHidden):
                 seen.update(dict.fromkeys(criterion.services))
         return list(seen)
 
@@ -160,7 +168,7 @@ class Expected:
 def parse_expected(data: Mapping[str, Any]) -> Expected:
     """``expected.toml`` (already parsed) → ``Expected``; ``ExerciseError`` on a bad key."""
     known = {"services", "resolve", "cluster", "cookie", "http", "settle_seconds", "task",
-             "fault"}
+             "fault", "outsider", "hidden_cookie"}
     if unknown := sorted(set(data) - known):
         raise ExerciseError(f"expected.toml: unknown key(s) {', '.join(unknown)}.")
     criteria: list[Criterion] = []
@@ -173,6 +181,10 @@ def parse_expected(data: Mapping[str, Any]) -> Expected:
             criteria.append(SharedCookie(tuple(item["services"])))
         for item in data.get("http", []):
             criteria.append(Http(tuple(item["from"]), item["url"]))
+        for item in data.get("outsider", []):  # lesson 6: see security.py
+            criteria.append(OutsiderBlocked(tuple(item["services"])))
+        for item in data.get("hidden_cookie", []):
+            criteria.append(CookieHidden(tuple(item["services"])))
     except (KeyError, TypeError) as exc:
         raise ExerciseError(f"expected.toml: a criterion lacks {exc}.") from None
     services = tuple(data.get("services") or ())
@@ -230,6 +242,9 @@ class Observation:
     snapshot: Snapshot
     http: Mapping[tuple[str, str], HttpOutcome] = field(default_factory=dict)
     cookies: Mapping[str, str | None] = field(default_factory=dict)  # service → digest
+    # lesson 6: service → way → what an outsider got; service → where inspect shows the cookie
+    outsiders: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    leaks: Mapping[str, list[str] | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -321,7 +336,9 @@ def _http(c: Http, obs: Observation) -> list[str]:
     return problems
 
 
-_JUDGES = {Resolve: _resolve, Cluster: _cluster, SharedCookie: _cookie, Http: _http}
+_JUDGES = {Resolve: _resolve, Cluster: _cluster, SharedCookie: _cookie, Http: _http,
+           OutsiderBlocked: lambda c, obs: judge_outsider(c, obs.outsiders),
+           CookieHidden: lambda c, obs: judge_hidden(c, obs.leaks)}
 
 
 def evaluate(expected: Expected, observation: Observation, when: str = "") -> list[Result]:
@@ -579,6 +596,13 @@ def observe(lab: Any, expected: Expected) -> Observation:
     that converges a moment after start-up is not marked wrong.
     """
     deadline = time.monotonic() + expected.settle_seconds
+    outsiders: dict[str, dict[str, str]] = {}
+    leaks: dict[str, list[str] | None] = {}
+    for criterion in expected.criteria:  # once: they do not change while the mesh settles
+        if isinstance(criterion, OutsiderBlocked):
+            outsiders.update(outsider_attempts(lab, criterion.services))
+        elif isinstance(criterion, CookieHidden):
+            leaks.update(cookie_leaks(lab, criterion.services))
     while True:
         snap = lab.probe(expected.names)
         by_service = {m.service: m for m in snap.members}
@@ -598,7 +622,7 @@ def observe(lab: Any, expected: Expected) -> Observation:
                     http[(source, criterion.url)] = http_outcome(term)
         cookies = {s: _recorded_digest(lab, s) if s in by_service else None
                    for c in expected.criteria if isinstance(c, SharedCookie) for s in c.services}
-        observation = Observation(snap, http, cookies)
+        observation = Observation(snap, http, cookies, outsiders, leaks)
         if all(r.passed for r in evaluate(expected, observation)) \
                 or time.monotonic() >= deadline:
             return observation

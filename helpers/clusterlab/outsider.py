@@ -7,8 +7,9 @@ labels, so ``lab.down()`` and ``clusterlab clean`` remove it with the lab.
 
 ``attempt`` starts a hidden Erlang node in it that pings one lab node (``net_adm:ping``)
 and, when the answer is ``pong``, runs ``os:cmd("id")`` there over RPC: remote code
-execution. The cookie is handed over in the exec's environment, never printed; the
-recorded command reads it from the target container instead.
+execution. The right cookie is the one the target node runs with, read inside its
+container; it is handed over in the exec's environment, never printed, and the recorded
+command reads it from the target container too.
 
 Credentials an attempt can bring (``tls``): ``None`` plain TCP distribution; ``"none"``
 TLS distribution with no certificate; ``"rogue"`` a certificate from another CA;
@@ -125,10 +126,8 @@ class Outsider:
         """Join ``service``'s node as a hidden node and run ``id`` there if let in."""
         target_container = self.lab.container(service)
         node = engine.exec_in(target_container, ["cat", NODE_FILE]).output.strip()
-        if cookie == "right":
-            if self.lab.cookie is None:
-                raise ClusterLabError("This lab was attached: its cookie is not known here.")
-            secret = self.lab.cookie.reveal()
+        if cookie == "right":  # the one the node runs with, as an attacker would read it
+            secret = engine.exec_in(target_container, ["cat", COOKIE_FILE]).output.strip()
         else:
             secret = f"not-the-cookie-{secrets.token_hex(4)}"
         argv = self._argv(tls_kind)
