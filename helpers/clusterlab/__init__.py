@@ -4,7 +4,7 @@ Data flows one way: compose file → ``Lab`` (running) → ``Snapshot`` (probe) 
 ``to_graph`` (networkx) → ``draw_topology`` (matplotlib). One import serves a notebook.
 """
 
-from . import draw, report, resolver
+from . import draw, epmd, outsider, report, resolver, tls
 from .catalogue import Lesson, lessons
 from .catalogue import get as lesson
 from .checkdraw import draw_check
@@ -41,6 +41,7 @@ __all__ = [
     "draw_series",
     "draw_topology",
     "ensure_image",
+    "epmd",
     "exercise",
     "exercises",
     "is_full_mesh",
@@ -49,12 +50,14 @@ __all__ = [
     "lesson",
     "lessons",
     "one_sided",
+    "outsider",
     "panel",
     "probe",
     "report",
     "resolver",
     "rpc",
     "start",
+    "tls",
     "to_graph",
     "versions",
     "wait_until",

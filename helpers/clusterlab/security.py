@@ -132,3 +132,42 @@ def judge_hidden(c: CookieHidden, leaks: Mapping[str, list[str] | None]) -> list
             problems.append(f"docker inspect {service} shows the cookie in its "
                             f"{_words(found)}")
     return problems
+
+
+@dataclass(frozen=True)
+class MeshTiming:
+    """When a lab's nodes booted and when the last of its connections came up (UTC)."""
+
+    booted_at: Any  # the first `[clusterlab] node … starting` line
+    mesh_at: Any  # the last first-`nodeup` line a full mesh needs
+
+    def seconds_after(self, moment: Any) -> float:
+        return (self.mesh_at - moment).total_seconds()
+
+    @property
+    def from_boot(self) -> float:
+        return (self.mesh_at - self.booted_at).total_seconds()
+
+
+def mesh_timing(lab: Any, nodes: Mapping[str, str], since: Any) -> MeshTiming:
+    """Read the engine-stamped logs of ``nodes`` (service → node name): when the first
+    node booted, and when the last pair of nodes got connected.
+
+    A connection serves both sides, and a node logs ``nodeup`` only once its app runs (a
+    peer may connect while it is still booting), so each pair counts from the first
+    ``nodeup`` either side logged."""
+    booted = min(line.at for service in nodes
+                 for line in lab.log_lines(service, "[clusterlab] node", "starting",
+                                           since=since))
+    ups = {service: lab.log_lines(service, "[clusterlab] nodeup", since=since)
+           for service in nodes}
+    last = booted
+    names = list(nodes)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            seen = [line.at for line in ups[a] if f'"{nodes[b]}"' in line.text]
+            seen += [line.at for line in ups[b] if f'"{nodes[a]}"' in line.text]
+            if not seen:
+                raise ValueError(f"neither {a} nor {b} logged a nodeup for the other")
+            last = max(last, min(seen))
+    return MeshTiming(booted, last)
