@@ -34,11 +34,15 @@ OUTSIDER_LABEL = "io.clusterlab.outsider"
 HOST = "outsider.lab"
 TLS_DIR = "/etc/clusterlab/tls"
 
-# Ping, then (on pong) run `id` on the target: one line each, easy to parse.
+# Ping (timed: the first connection, then a second one after a disconnect, when code and
+# keys are loaded), then on pong run `id` on the target: one line each, easy to parse.
 EVAL = ('[T] = [list_to_atom(A) || A <- init:get_plain_arguments()], '
-        'P = net_adm:ping(T), io:format("ping ~s~n", [P]), '
-        'case P of pong -> io:format("id ~s~n", [rpc:call(T, os, cmd, ["id"])]); '
-        '_ -> ok end, halt().')
+        '{Cold, P} = timer:tc(net_adm, ping, [T]), '
+        'case P of pong -> erlang:disconnect_node(T), '
+        '{Warm, _} = timer:tc(net_adm, ping, [T]), '
+        'io:format("ping pong ~w ~w~n", [Cold, Warm]), '
+        'io:format("id ~s~n", [rpc:call(T, os, cmd, ["id"])]); '
+        '_ -> io:format("ping ~s ~w~n", [P, Cold]) end, halt().')
 
 # ssl_dist_optfile of each kind of outsider: the client side is all that matters.
 _OPTFILES = {
@@ -62,6 +66,7 @@ class Attempt:
     answer: str  # "pong" or "pang" (or the error text)
     id_output: str | None
     seconds: float
+    connect_us: tuple[int, ...] = ()  # net_adm:ping's time: first connection (, second)
     output: str = field(repr=False, default="")
 
     @property
@@ -143,11 +148,12 @@ class Outsider:
         result = engine.exec_in(self.container, ["sh", "-c", script, "outsider", node],
                                 env={"CL_COOKIE": secret})
         seconds = time.monotonic() - started
-        ping = re.search(r"^ping (\w+)$", result.output, re.M)
+        ping = re.search(r"^ping (\w+)((?: \d+)*)$", result.output, re.M)
         ran = re.search(r"^id (.*)$", result.output, re.M)
         answer = ping.group(1) if ping else (result.output.strip().splitlines() or ["?"])[-1]
+        timed = tuple(int(us) for us in ping.group(2).split()) if ping else ()
         return Attempt(service, cookie, tls_kind, answer, ran.group(1).strip() if ran else None,
-                       seconds, result.output)
+                       seconds, connect_us=timed, output=result.output)
 
     def command(self, target: str, node: str, tls_kind: str | None = None,
                 cookie: str | None = None) -> str:
