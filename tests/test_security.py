@@ -175,3 +175,16 @@ def test_outsider_with_the_cookie_pongs_the_exposed_variant_pangs_tls_and_is_cle
     for project in projects:
         assert project not in lifecycle.projects()
         assert engine.lab_containers(project) == []
+
+
+def test_probe_commands_ask_tls_nodes_with_a_hidden_erl_and_no_cookie():
+    from clusterlab import commands
+    from clusterlab.probes import Member, Snapshot
+
+    member = Member("a", "p-a-1", "a.lab", {}, {}, "a@a.lab", ("b@b.lab",))
+    snap = Snapshot("t", datetime.now(UTC), 0.1, (member,))
+    plain = commands.probe_commands(snap)
+    over_tls = commands.probe_commands(snap, ["p-a-1"])
+    assert "erl_call" in plain[0] and "erl_call" not in over_tls[0]
+    assert over_tls[0].startswith("docker exec p-a-1 sh -c 'erl -hidden -name \"byhand$$@a.lab\"")
+    assert '-setcookie "$(cat /tmp/clusterlab/cookie)"' in over_tls[0]

@@ -353,8 +353,11 @@ class Lab:
 
     def probe(self, names: Sequence[str] = ()) -> Snapshot:
         """DNS answers for ``names`` (default: every service) and every node's ``Node.list()``."""
-        snapshot = probe(self.containers(), names, title=self.title)
-        self._record(commands.probe_commands(snapshot))
+        containers = self.containers()
+        snapshot = probe(containers, names, title=self.title)
+        tls_dist = [c.name for c in containers  # lesson 6: asked over TLS, not erl_call
+                    if "inet_tls" in " ".join(c.attrs["Config"].get("Env") or ())]
+        self._record(commands.probe_commands(snapshot, tls_dist))
         return snapshot
 
     # -- the commands behind the helpers ------------------------------------------------
