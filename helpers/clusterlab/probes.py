@@ -53,7 +53,7 @@ _CALL = r"""
 cl_call() {
   case " ${ERL_AFLAGS:-} ${ERL_FLAGS:-} " in
     *" inet_tls "*)
-      timeout 8 erl -hidden $flag "clprobe$$@${node#*@}" -setcookie "$cookie" -noshell \
+      timeout 15 erl -hidden $flag "clprobe$$@${node#*@}" -setcookie "$cookie" -noshell \
         -eval 'CALL_EVAL' -extra "$node" "$@" ;;
     *) timeout 8 erl_call $flag "$node" -c "$cookie" -a "$1 $2 $3" ;;
   esac
