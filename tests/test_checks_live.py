@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from clusterlab.lab import registry
+from clusterlab.lab.cookie import Cookie
 from clusterlab.progress import quiet
 from clusterlab.workshop.exercise import exercise, exercises
 
@@ -62,7 +63,9 @@ def test_every_solution_passes(ex):
     assert report.problems == []
     # the check's own probe, HTTP calls and cookie digests are in its history (ex.check())
     history = "\n".join(report.commands)
-    assert " up " in history and "nslookup" in history and "erlang nodes" in history, history
+    # Node.list() through erl_call, or (TLS distribution, lesson 6) a hidden node's rpc:call
+    node_list = "erlang nodes" in history or "erlang, nodes" in history
+    assert " up " in history and "nslookup" in history and node_list, history
     kinds = {type(c).__name__ for c in ex.expected.criteria}
     assert ("Elixir.ClusterLab.Http get" in history) == ("Http" in kinds), history
     assert ("sha256sum" in history) == ("SharedCookie" in kinds), history
@@ -204,3 +207,81 @@ def test_retrying_on_one_node_only_is_not_enough(tmp_path):
     report = run(tmp_path, [(USER_05, USER_05 + '      CLUSTER_TIMEOUT: "1000"\n')], ex=ex)
     assert not report.passed, str(report)
     assert any("sees no nodes" in p or "does not see" in p for p in report.problems), str(report)
+
+
+# -- lesson 06: who else can join ----------------------------------------------------------------
+# The outsider holds the cookie each node runs with; the verdict names who let it in and
+# how, and where `docker inspect` shows the cookie, never the keys that fix it.
+
+EX06 = exercise("06")
+SERVICES_06 = ("client_svc", "user_svc", "job_svc")
+SECRET_06 = "  RELEASE_COOKIE_FILE: /run/secrets/erlang_cookie\n"
+TLS_NO_VERIFY = """[{server, [{certfile, "/etc/clusterlab/tls/node/cert.pem"},
+           {keyfile, "/etc/clusterlab/tls/node/key.pem"},
+           {verify, verify_none}]},
+ {client, [{certfile, "/etc/clusterlab/tls/node/cert.pem"},
+           {keyfile, "/etc/clusterlab/tls/node/key.pem"},
+           {verify, verify_none}]}].
+"""
+
+
+def solution_06(tmp_path, edits=(), dist_conf=None, extra=None):
+    """The solution copied to ``tmp_path`` with text ``edits``, its TLS options file
+    (or ``dist_conf``) and any ``extra`` files beside it."""
+    source = EX06.solution_file.read_text()
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    (tmp_path / "compose.yaml").write_text(source)
+    conf = dist_conf or (EX06.solution_file.parent / "ssl_dist.conf").read_text()
+    (tmp_path / "ssl_dist.conf").write_text(conf)
+    for name, text in (extra or {}).items():
+        (tmp_path / name).write_text(text)
+    return tmp_path / "compose.yaml"
+
+
+def test_06_untouched_exercise_names_the_outsider_and_the_inspect_leak():
+    report = run(None, file=EX06.compose_file, ex=EX06)
+    assert report.problems == [
+        *[f"an outsider holding the cookie joined {s} over plain TCP" for s in SERVICES_06],
+        *[f"docker inspect {s} shows the cookie in its environment" for s in SERVICES_06],
+    ], str(report)
+    text = str(report)
+    assert "✓ client_svc, user_svc and job_svc form a full mesh" in text
+    for key in ("secrets", "RELEASE_COOKIE", "verify_peer", "inet_tls", "ssl_dist"):
+        assert key not in text, key
+
+
+def test_06_tls_without_verify_peer_lets_any_certificate_in(tmp_path):
+    """TLS distribution, the cookie from a secret, but the nodes verify nobody: the
+    outsider with no certificate, or one from another CA, joins every node."""
+    report = run(None, file=solution_06(tmp_path, dist_conf=TLS_NO_VERIFY), ex=EX06)
+    assert report.problems == [
+        f"an outsider holding the cookie joined {s} over TLS {how}"
+        for s in SERVICES_06
+        for how in ("with no certificate", "with a certificate from another CA")
+    ], str(report)
+    assert "verify" not in "\n".join(report.problems)
+
+
+def test_06_verify_peer_without_fail_if_no_peer_cert_lets_no_certificate_in(tmp_path):
+    """verify_peer on the server checks a certificate only if the client sends one."""
+    conf = (EX06.solution_file.parent / "ssl_dist.conf").read_text() \
+        .replace("{fail_if_no_peer_cert, true},", "")
+    report = run(None, file=solution_06(tmp_path, dist_conf=conf), ex=EX06)
+    assert report.problems == [
+        f"an outsider holding the cookie joined {s} over TLS with no certificate"
+        for s in SERVICES_06], str(report)
+
+
+def test_06_cookie_moved_to_an_env_file_is_still_in_the_environment(tmp_path):
+    """`env_file: .env` keeps the cookie out of compose.yaml, not out of the container's
+    configuration: `docker inspect` still shows it (TLS is right, so only that fails)."""
+    dotenv = f"RELEASE_COOKIE={Cookie().reveal()}\n"
+    file = solution_06(tmp_path, [(SECRET_06, ""), ("  secrets: [erlang_cookie]\n",
+                                                    "  env_file: [.env]\n")],
+                       extra={".env": dotenv})
+    report = run(None, file=file, ex=EX06)
+    assert report.problems == [f"docker inspect {s} shows the cookie in its environment"
+                               for s in SERVICES_06], str(report)
+    assert dotenv.strip().partition("=")[2] not in str(report)

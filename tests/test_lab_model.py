@@ -32,6 +32,22 @@ def test_published_epmd_is_found():
     assert published_epmd(model) == ["a"]
 
 
+def test_published_ports_loopback_only_and_the_epmd_override():
+    from clusterlab.lab.stack import refused_ports
+    random_port = {"services": {"a": {"ports": [{"target": 4369, "host_ip": "127.0.0.1"}]}}}
+    assert published_epmd(random_port) == ["a"]  # a random host port is published too
+    assert "publishes EPMD" in refused_ports(random_port).message
+    allowed = {**random_port, "x-clusterlab": {"allow_published_epmd": "loopback"}}
+    assert refused_ports(allowed) is None
+    wide = {"services": {"a": {"ports": [{"target": 4369, "published": "4369"}]}},
+            "x-clusterlab": {"allow_published_epmd": "loopback"}}
+    assert "0.0.0.0:4369→4369" in refused_ports(wide).message
+    http = {"services": {"w": {"ports": [{"target": 80, "published": "8080"}]}}}
+    assert "w: 0.0.0.0:8080→80" in refused_ports(http).message
+    assert refused_ports({"services": {"w": {"ports": [
+        {"target": 80, "published": "8080", "host_ip": "127.0.0.1"}]}}}) is None
+
+
 def test_cookie_never_shows_in_full():
     cookie = Cookie()
     secret = cookie.reveal()

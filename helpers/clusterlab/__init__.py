@@ -24,18 +24,20 @@ from .errors import ClusterLabError
 from .gates import engine
 from .gates.image import ensure_image
 from .gates.system import prerequisites, versions
+from .lab import outsider, tls
 from .lab.cookie import Cookie
 from .lab.lifecycle import Lab, lab, start
 from .lab.registry import clean
 from .model.snapshot import DnsAnswer, Member, Snapshot
 from .model.topology import clusters, is_full_mesh, islands, one_sided, to_graph
-from .observe import resolver
+from .observe import epmd, erlang, resolver
 from .observe.erlang import rpc
 from .observe.probe import parse_node_list, parse_nslookup, probe
 from .render import draw, report
 from .render.checkdraw import draw_check
 from .render.draw import draw_dns_matrix, draw_series, draw_topology
 from .waiting import wait_until
+from .workshop import security
 from .workshop.exercise import Exercise, check, exercise, exercises
 from .workshop.judge import CheckReport
 from .workshop.widgets import LabController, panel
@@ -61,6 +63,8 @@ __all__ = [
     "draw_topology",
     "engine",
     "ensure_image",
+    "epmd",
+    "erlang",
     "exercise",
     "exercises",
     "is_full_mesh",
@@ -69,6 +73,7 @@ __all__ = [
     "lesson",
     "lessons",
     "one_sided",
+    "outsider",
     "panel",
     "parse_node_list",
     "parse_nslookup",
@@ -77,7 +82,9 @@ __all__ = [
     "report",
     "resolver",
     "rpc",
+    "security",
     "start",
+    "tls",
     "to_graph",
     "versions",
     "wait_until",

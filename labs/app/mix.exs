@@ -10,7 +10,9 @@ defmodule ClusterLab.MixProject do
       elixir: "~> 1.14",
       start_permanent: Mix.env() == :prod,
       deps: [],
-      releases: [clusterlab: [include_executables_for: [:unix]]]
+      # ssl (and public_key, crypto, asn1) only loaded: `-proto_dist inet_tls` needs them
+      # in the release's code path (lesson 6); nothing starts them otherwise.
+      releases: [clusterlab: [include_executables_for: [:unix], applications: [ssl: :load]]]
     ]
   end
 

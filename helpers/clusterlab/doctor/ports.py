@@ -37,7 +37,7 @@ def published_distribution(project: Project) -> list[Finding]:
     out = []
     nodes = beam_nodes(project)
     for name, service in project.services.items():
-        published = [p for p in service.ports if p.published]
+        published = list(service.ports)  # a `ports:` entry publishes, to a random port too
         if any(p.target == EPMD_PORT for p in published):
             out.append(_f("CL501", [name],
                           f"{name} publishes EPMD ({EPMD_PORT}) to the host: anyone who can "

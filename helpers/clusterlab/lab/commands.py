@@ -90,13 +90,30 @@ def erl_call(container: str, expression: str, node: str | None = None) -> str:
                        erl_call_script(expression, node)])
 
 
-def probe_commands(snapshot: Snapshot) -> list[str]:
+def tls_nodes(container: str, node: str) -> str:
+    """``Node.list()`` of a node that runs TLS distribution (lesson 6): erl_call speaks
+    plain TCP only, so a hidden ``erl`` in the same container asks, with the node's own
+    ``ERL_AFLAGS`` (``-proto_dist inet_tls``, its certificate) and the cookie read there."""
+    flag = "-name" if "." in node.partition("@")[2] else "-sname"
+    script = (f'erl -hidden {flag} "byhand$$@{node.partition("@")[2]}" '
+              f'-setcookie "$(cat {COOKIE_FILE})" -noshell -eval '
+              + _dq("io:format(\"~w~n\", [rpc:call(list_to_atom(hd(init:get_plain_arguments()))"
+                    ", erlang, nodes, [])]), halt().")
+              + f' -extra "$(cat {NODE_FILE})"')
+    return shlex.join(["docker", "exec", container, "sh", "-c", script])
+
+
+def probe_commands(snapshot: Snapshot, tls: Iterable[str] = ()) -> list[str]:
     """What one probe did, container by container: ``nslookup`` per name, then
-    ``erlang nodes`` (that is ``Node.list()``) on each node."""
+    ``erlang nodes`` (that is ``Node.list()``) on each node (over TLS for the containers
+    in ``tls``)."""
+    tls = set(tls)
     lines: list[str] = []
     for member in snapshot.members:
         lines += [nslookup(member.container, name) for name in member.dns]
-        if member.node:
+        if member.node and member.container in tls:
+            lines.append(tls_nodes(member.container, member.node))
+        elif member.node:
             lines.append(erl_call(member.container, "erlang nodes", member.node))
     return lines
 

@@ -23,7 +23,6 @@ from ..catalogue import Lesson, get
 from ..errors import (
     ClusterLabError,
     CommandFailed,
-    ComposeFileError,
     InvalidNodeName,
     LabNotFound,
     LabStartError,
@@ -33,12 +32,12 @@ from ..gates import compose, engine
 from ..gates.image import ensure_image
 from ..observe.erlang import refused_names
 from ..progress import Progress, say
-from . import commands, registry, subnets
+from . import commands, registry, subnets, tls
 from .cookie import Cookie
 from .faults import Faults
 from .looking import Looking
 from .readiness import IMAGE_LABEL, READY_LINE, wait_ready
-from .stack import EPMD_PORT, hold, label_model, pin_resolver, published_epmd
+from .stack import hold, label_model, pin_resolver, refused_ports
 
 
 @dataclass(eq=False)
@@ -121,17 +120,17 @@ class Lab(Looking, Faults):
         if refused := refused_names(model):
             raise InvalidNodeName(f"{self.compose_file}: Erlang would refuse these node names:\n  "
                                   + "\n  ".join(refused))
-        if exposed := published_epmd(model):
-            raise ComposeFileError(
-                f"{', '.join(exposed)} publishes EPMD ({EPMD_PORT}) to the host.",
-                "Remove that `ports:` entry: nodes talk on the project network.")
+        if refusal := refused_ports(model):
+            raise refusal
         labels = {engine.LABEL: self.project,
                   registry.OWNER: registry.owner_label(self.detached),
                   registry.LESSON: self.lesson.id if self.lesson else "",
                   registry.VARIANT: self.variant}
         started_model = hold(pin_resolver(label_model(model, labels)), late)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
         self._env = {"ERL_COOKIE": self.cookie.reveal(), "CLUSTERLAB_IMAGE": image.tag,
-                     **self.env}
+                     # a lab CA and certificates (lesson 6): only if the file asks for them
+                     **tls.prepare(self.run_dir, started_model), **self.env}
         registry.track(self)
         started = time.monotonic()
         self.progress(f"starting {self.title} as project {self.project} …")
@@ -171,7 +170,7 @@ class Lab(Looking, Faults):
             except CommandFailed as exc:
                 if subnets.OVERLAP not in exc.stderr + exc.stdout or attempt == attempts - 1:
                     raise
-                registry.remove_project(self.project)
+                registry.remove_project(self.project, files=False)  # keep the lab's CA
 
     def down(self) -> None:
         """Remove containers, networks and volumes. Safe to call twice, or after a crash."""

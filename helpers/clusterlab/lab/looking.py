@@ -55,7 +55,9 @@ class Looking:
         found = [c for c in self.containers()
                  if not only or c.labels.get(engine.COMPOSE_SERVICE) in only]
         snapshot = probe(found, names, title=self.title)
-        self._record(commands.probe_commands(snapshot))
+        tls_dist = [c.name for c in found  # lesson 6: asked over TLS, not erl_call
+                    if "inet_tls" in " ".join(c.attrs["Config"].get("Env") or ())]
+        self._record(commands.probe_commands(snapshot, tls_dist))
         return snapshot
 
     def cookie_digest(self, service: str) -> str | None:

@@ -118,8 +118,9 @@ def _removed(remove: Callable[[], Any]) -> bool:
     return True
 
 
-def remove_project(project: str) -> int:
-    """Force-remove everything labelled with ``project``; returns how many objects went."""
+def remove_project(project: str, *, files: bool = True) -> int:
+    """Force-remove everything labelled with ``project`` (and, with ``files``, its working
+    files: the started model, a lab CA); returns how many engine objects went."""
     if not project:  # an empty name would match every lab on the engine
         raise ClusterLabError("remove_project needs a project name.")
     api = engine.client().api
@@ -134,7 +135,8 @@ def remove_project(project: str) -> int:
     for row in engine.labelled("volumes", project):
         api.remove_volume(row["Name"], force=True)
         removed += 1
-    shutil.rmtree(run_root() / project, ignore_errors=True)
+    if files:
+        shutil.rmtree(run_root() / project, ignore_errors=True)
     return removed
 
 

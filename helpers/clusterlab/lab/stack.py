@@ -64,10 +64,45 @@ def hold(model: dict[str, Any], services: Sequence[str]) -> dict[str, Any]:
 
 
 def published_epmd(model: Mapping[str, Any]) -> list[str]:
-    """Services that would publish EPMD to the host: anyone could then list our nodes."""
+    """Services that would publish EPMD to the host (on a fixed or a random host port):
+    anyone who reaches it could then list our nodes."""
     hits = []
     for name, service in (model.get("services") or {}).items():
         for port in service.get("ports") or []:
-            if str(port.get("target")) == str(EPMD_PORT) and port.get("published"):
+            if str(port.get("target")) == str(EPMD_PORT):
                 hits.append(name)
     return hits
+
+
+LOOPBACK = ("127.0.0.1", "::1")
+ALLOW_EPMD = "allow_published_epmd"
+"""``x-clusterlab: {allow_published_epmd: loopback}`` at the top of a compose file: the
+one documented override of the EPMD refusal (lesson 6 lists the nodes through it). It
+allows EPMD on 127.0.0.1 only; a port published on any other address is refused always."""
+
+
+def not_on_loopback(model: Mapping[str, Any]) -> list[str]:
+    """Published ports that other machines could reach: ``service: host_ip:published→target``."""
+    wide = []
+    for name, service in (model.get("services") or {}).items():
+        for port in (service or {}).get("ports") or []:
+            if port.get("host_ip") not in LOOPBACK:
+                wide.append(f"{name}: {port.get('host_ip') or '0.0.0.0'}:"
+                            f"{port.get('published') or '?'}→{port.get('target')}")
+    return wide
+
+
+def refused_ports(model: Mapping[str, Any]) -> ComposeFileError | None:
+    """Why a lab will not publish this file's ports, or None."""
+    allowed = ((model.get("x-clusterlab") or {}).get(ALLOW_EPMD) == "loopback")
+    if (exposed := published_epmd(model)) and not allowed:
+        return ComposeFileError(
+            f"{', '.join(exposed)} publishes EPMD ({EPMD_PORT}) to the host.",
+            "Remove that `ports:` entry: nodes talk on the project network. (A lesson that "
+            f"shows the leak says `x-clusterlab: {{{ALLOW_EPMD}: loopback}}`.)")
+    if wide := not_on_loopback(model):
+        return ComposeFileError(
+            "A lab publishes ports on 127.0.0.1 only; these would be reachable from other "
+            "machines: " + ", ".join(wide) + ".",
+            'Write the host address: "127.0.0.1:8080:8080" (or "127.0.0.1::8080").')
+    return None

@@ -25,6 +25,23 @@ NODE_FILE = "/tmp/clusterlab/node"
 COOKIE_FILE = "/tmp/clusterlab/cookie"
 """The app writes its node name and cookie here at boot (labs/app/rel/env.sh.eex)."""
 
+# erl_call (ei) speaks plain TCP distribution only. A node started with
+# `-proto_dist inet_tls` (lesson 6) is asked by a hidden node started in the same
+# container instead: it inherits ERL_AFLAGS, so it uses the node's own certificate.
+CALL_FUNCTION = r"""
+cl_call() {
+  case " ${ERL_AFLAGS:-} ${ERL_FLAGS:-} " in
+    *" inet_tls "*)
+      timeout 15 erl -hidden $flag "clprobe$$@${node#*@}" -setcookie "$cookie" -noshell \
+        -eval 'CALL_EVAL' -extra "$node" "$@" ;;
+    *) timeout 8 erl_call $flag "$node" -c "$cookie" -a "$1 $2 $3" ;;
+  esac
+}
+""".replace("CALL_EVAL", "[N, M, F, A0] = init:get_plain_arguments(), "
+            "{ok, T, _} = erl_scan:string(A0 ++ \".\"), {ok, A} = erl_parse:parse_term(T), "
+            "R = rpc:call(list_to_atom(N), list_to_atom(M), list_to_atom(F), A), "
+            "io:format(\"~s~n\", [io_lib:print(R, 1, 1000000, -1)]), halt().")
+
 _NAME_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 _HOST_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -114,9 +131,9 @@ def rpc(container: Container, module: str, function: str, args: str = "[]") -> s
     ``args`` is an Erlang list literal, e.g. ``'["http://minio:9000/"]'``; erl_call parses
     strings and atoms but no binaries.
     """
-    script = (f'node=$(cat {NODE_FILE}); cookie=$(cat {COOKIE_FILE}); '
+    script = (CALL_FUNCTION + f'node=$(cat {NODE_FILE}); cookie=$(cat {COOKIE_FILE}); '
               'case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac; '
-              'exec erl_call $flag "$node" -c "$cookie" -a "$1 $2 $3"')
+              'cl_call "$1" "$2" "$3"')
     result = exec_in(container, ["sh", "-c", script, "rpc", module, function, args])
     if result.exit_code != 0:
         raise ClusterLabError(f"rpc {module}:{function} on {container.name} failed: "

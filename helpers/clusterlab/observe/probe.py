@@ -17,7 +17,7 @@ from docker.models.containers import Container
 
 from ..gates.engine import exec_in, parallel
 from ..model.snapshot import DnsAnswer, Member, Placement, Snapshot
-from .erlang import COOKIE_FILE, NODE_FILE
+from .erlang import CALL_FUNCTION, COOKIE_FILE, NODE_FILE
 
 # Runs inside the container. One nslookup process answers every name (a process per
 # name costs more than the lookups), concurrently with erl_call; "@@" marks sections.
@@ -32,7 +32,7 @@ node="${CL_NODE:-$(cat NODE_FILE 2>/dev/null)}"
 cookie="${CL_COOKIE:-$(cat COOKIE_FILE 2>/dev/null)}"
 if [ -n "$node" ] && [ "$node" != nonode@nohost ]; then
   case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac
-  ( timeout 8 erl_call $flag "$node" -c "$cookie" -a 'erlang nodes' >"$d/nodes" 2>&1
+  ( TLS_OR_ERL_CALL erlang nodes '[]' >"$d/nodes" 2>&1
     printf '\n@exit %s\n' $? >>"$d/nodes" ) &
 fi
 wait
@@ -40,7 +40,10 @@ echo "@@node $node"
 echo "@@dns"; cat "$d/dns"
 if [ -f "$d/nodes" ]; then echo "@@nodes"; cat "$d/nodes"; fi
 rm -rf "$d"
-""".replace("NODE_FILE", NODE_FILE).replace("COOKIE_FILE", COOKIE_FILE)
+"""
+
+_SCRIPT = (CALL_FUNCTION + _SCRIPT.replace("TLS_OR_ERL_CALL", "cl_call")) \
+    .replace("NODE_FILE", NODE_FILE).replace("COOKIE_FILE", COOKIE_FILE)
 
 
 # -- build ------------------------------------------------------------------------------

@@ -30,7 +30,8 @@ from .judge import (
     static_problems,
     still_listing,
 )
-from .spec import Expected, Http, SharedCookie
+from .security import cookie_leaks, outsider_attempts
+from .spec import CookieHidden, Expected, Http, OutsiderBlocked, SharedCookie
 
 
 def observe(lab: Lab, expected: Expected) -> Observation:
@@ -40,6 +41,13 @@ def observe(lab: Lab, expected: Expected) -> Observation:
     that converges a moment after start-up is not marked wrong.
     """
     deadline = time.monotonic() + expected.settle_seconds
+    outsiders: dict[str, dict[str, str]] = {}
+    leaks: dict[str, list[str] | None] = {}
+    for criterion in expected.criteria:  # once: they do not change while the mesh settles
+        if isinstance(criterion, OutsiderBlocked):
+            outsiders.update(outsider_attempts(lab, criterion.services))
+        elif isinstance(criterion, CookieHidden):
+            leaks.update(cookie_leaks(lab, criterion.services))
     while True:
         snap = lab.probe(expected.names)
         by_service = {m.service: m for m in snap.members}
@@ -59,7 +67,7 @@ def observe(lab: Lab, expected: Expected) -> Observation:
                     http[(source, criterion.url)] = http_outcome(term)
         cookies = {s: lab.cookie_digest(s) if s in by_service else None
                    for c in expected.criteria if isinstance(c, SharedCookie) for s in c.services}
-        observation = Observation(snap, http, cookies)
+        observation = Observation(snap, http, cookies, outsiders, leaks)
         if all(r.passed for r in evaluate(expected, observation)) \
                 or time.monotonic() >= deadline:
             return observation

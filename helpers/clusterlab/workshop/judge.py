@@ -18,7 +18,16 @@ from ..gates import compose
 from ..model.snapshot import Member, Snapshot
 from ..model.topology import clusters, to_graph
 from ..observe.erlang import refused_names
-from .spec import Cluster, Expected, Http, Resolve, SharedCookie, words
+from .spec import (
+    Cluster,
+    CookieHidden,
+    Expected,
+    Http,
+    OutsiderBlocked,
+    Resolve,
+    SharedCookie,
+    words,
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,9 @@ class Observation:
     snapshot: Snapshot
     http: Mapping[tuple[str, str], HttpOutcome] = field(default_factory=dict)
     cookies: Mapping[str, str | None] = field(default_factory=dict)  # service → digest
+    # lesson 6: service → way → what an outsider got; service → where inspect shows the cookie
+    outsiders: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    leaks: Mapping[str, list[str] | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,7 +149,35 @@ def _http(c: Http, obs: Observation) -> list[str]:
     return problems
 
 
-_JUDGES = {Resolve: _resolve, Cluster: _cluster, SharedCookie: _cookie, Http: _http}
+def _outsider(c: OutsiderBlocked, obs: Observation) -> list[str]:
+    attempts = obs.outsiders
+    problems = []
+    for service in c.services:
+        tried = attempts.get(service)
+        if not tried:
+            problems.append(f"no outsider could try {service}")
+            continue
+        for way, answer in tried.items():
+            if answer == "pong":
+                problems.append(f"an outsider holding the cookie joined {service} {way}")
+    return problems
+
+
+def _hidden(c: CookieHidden, obs: Observation) -> list[str]:
+    leaks = obs.leaks
+    problems = []
+    for service in c.services:
+        found = leaks.get(service)
+        if found is None:
+            problems.append(f"{service} has no cookie to look for (is it a distributed node?)")
+        elif found:
+            problems.append(f"docker inspect {service} shows the cookie in its "
+                            f"{words(found)}")
+    return problems
+
+
+_JUDGES = {Resolve: _resolve, Cluster: _cluster, SharedCookie: _cookie, Http: _http,
+           OutsiderBlocked: _outsider, CookieHidden: _hidden}
 
 
 def evaluate(expected: Expected, observation: Observation, when: str = "") -> list[Result]:

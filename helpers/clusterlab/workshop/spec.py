@@ -1,7 +1,8 @@
 """An exercise's intended topology, as data: ``expected.toml`` read into criteria.
 
 Criteria describe behaviour (who resolves what, who forms a mesh, who shares a cookie,
-which HTTP calls succeed, what must hold again after a partition), never the keys to
+which HTTP calls succeed, that no outsider holding the cookie gets in, that ``docker
+inspect`` shows no cookie, what must hold again after a partition), never the keys to
 write, so every correct fix passes and no message gives the answer away.
 """
 
@@ -62,7 +63,29 @@ class Http:
         return f"{words(self.sources)} can GET {self.url}"
 
 
-Criterion = Resolve | Cluster | SharedCookie | Http
+@dataclass(frozen=True)
+class OutsiderBlocked:
+    """No outsider holding the cookie can join any of ``services``."""
+
+    services: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"an outsider holding the cookie cannot join {words(self.services)}"
+
+
+@dataclass(frozen=True)
+class CookieHidden:
+    """``docker inspect`` of each of ``services`` does not show the cookie."""
+
+    services: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"docker inspect shows no cookie for {words(self.services)}"
+
+
+Criterion = Resolve | Cluster | SharedCookie | Http | OutsiderBlocked | CookieHidden
 
 
 @dataclass(frozen=True)
@@ -108,7 +131,7 @@ class Expected:
     def beam(self) -> list[str]:
         seen: dict[str, None] = {}
         for criterion in self.criteria:
-            if isinstance(criterion, Cluster | SharedCookie):
+            if isinstance(criterion, Cluster | SharedCookie | OutsiderBlocked | CookieHidden):
                 seen.update(dict.fromkeys(criterion.services))
         return list(seen)
 
@@ -128,7 +151,7 @@ class Expected:
 def parse_expected(data: Mapping[str, Any]) -> Expected:
     """``expected.toml`` (already parsed) → ``Expected``; ``ExerciseError`` on a bad key."""
     known = {"services", "resolve", "cluster", "cookie", "http", "settle_seconds", "task",
-             "fault", "late"}
+             "fault", "late", "outsider", "hidden_cookie"}
     if unknown := sorted(set(data) - known):
         raise ExerciseError(f"expected.toml: unknown key(s) {', '.join(unknown)}.")
     criteria: list[Criterion] = []
@@ -141,6 +164,10 @@ def parse_expected(data: Mapping[str, Any]) -> Expected:
             criteria.append(SharedCookie(tuple(item["services"])))
         for item in data.get("http", []):
             criteria.append(Http(tuple(item["from"]), item["url"]))
+        for item in data.get("outsider", []):  # lesson 6: collected by workshop/security.py
+            criteria.append(OutsiderBlocked(tuple(item["services"])))
+        for item in data.get("hidden_cookie", []):
+            criteria.append(CookieHidden(tuple(item["services"])))
     except (KeyError, TypeError) as exc:
         raise ExerciseError(f"expected.toml: a criterion lacks {exc}.") from None
     services = tuple(data.get("services") or ())
