@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 
 from ..model.snapshot import Snapshot
-from ..observe.erlang import COOKIE_FILE, NODE_FILE
+from ..observe.erlang import COOKIE_FILE, ERL_CALL_TARGET, NODE_FILE
 
 NEW_COOKIE = "$(openssl rand -hex 16)"
 
@@ -80,6 +80,9 @@ def erl_call_script(expression: str, node: str | None = None) -> str:
     if node is None:
         return (f'case "$(cat {NODE_FILE})" in *@*.*) f=-name ;; *) f=-sname ;; esac; '
                 f"erl_call $f {tail}")
+    if ":" in node.partition("@")[2]:  # an IPv6 name: erl_call dials it via EPMD's port
+        return (f'node="$(cat {NODE_FILE})"; {ERL_CALL_TARGET}; erl_call $flag "$target" '
+                f'-c "$(cat {COOKIE_FILE})" -a {_dq(expression)}')
     flag = "-name" if "." in node.partition("@")[2] else "-sname"
     return f"erl_call {flag} {tail}"
 

@@ -33,7 +33,7 @@ from ..gates import compose, engine
 from ..gates.image import ensure_image
 from ..observe.erlang import refused_names
 from ..progress import Progress, say
-from . import commands, registry, subnets
+from . import commands, ipv6, registry, subnets
 from .cookie import Cookie
 from .faults import Faults
 from .looking import Looking
@@ -162,7 +162,7 @@ class Lab(Looking, Faults):
         """``compose up`` with a free subnet of the labs' range for each network; if another
         lab took the same one a moment earlier, the engine refuses it: pick again."""
         for attempt in range(attempts):
-            placed = subnets.assign(model, subnets.taken())
+            placed = ipv6.assign(subnets.assign(model, subnets.taken()))
             self.run_dir.mkdir(parents=True, exist_ok=True)
             (self.run_dir / "compose.json").write_text(json.dumps(placed, indent=1))
             try:

@@ -25,6 +25,20 @@ NODE_FILE = "/tmp/clusterlab/node"
 COOKIE_FILE = "/tmp/clusterlab/cookie"
 """The app writes its node name and cookie here at boot (labs/app/rel/env.sh.eex)."""
 
+ERL_CALL_TARGET = (
+    'case "${node#*@}" in '
+    '*:*) flag=-address; target=127.0.0.1:$(epmd -names 2>/dev/null'
+    ' | awk -v n="${node%%@*}" \'$1 == "name" && $2 == n {print $5}\') ;; '
+    '*.*) flag=-name; target="$node" ;; *) flag=-sname; target="$node" ;; esac')
+"""Shell that sets ``$flag $target`` for ``erl_call`` from ``$node``, inside its container.
+
+``erl_call`` (erl_interface, OTP 25) resolves a node's host with ``ei_gethostbyname``,
+IPv4 only: ``erl_call -name app@fd00::2`` fails with "can't ei_gethostbyname". For a
+node named by an IPv6 address the probe asks the local EPMD for its port and uses
+``-address 127.0.0.1:<port>``: a node on ``inet6_tcp`` listens on ``::``, which takes
+IPv4 too, and one on ``inet_tcp`` listens on IPv4. Both answer there (measured, lesson 8).
+"""
+
 _NAME_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 _HOST_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -115,8 +129,8 @@ def rpc(container: Container, module: str, function: str, args: str = "[]") -> s
     strings and atoms but no binaries.
     """
     script = (f'node=$(cat {NODE_FILE}); cookie=$(cat {COOKIE_FILE}); '
-              'case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac; '
-              'exec erl_call $flag "$node" -c "$cookie" -a "$1 $2 $3"')
+              f'{ERL_CALL_TARGET}; '
+              'exec erl_call $flag "$target" -c "$cookie" -a "$1 $2 $3"')
     result = exec_in(container, ["sh", "-c", script, "rpc", module, function, args])
     if result.exit_code != 0:
         raise ClusterLabError(f"rpc {module}:{function} on {container.name} failed: "

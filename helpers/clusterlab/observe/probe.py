@@ -17,13 +17,14 @@ from docker.models.containers import Container
 
 from ..gates.engine import exec_in, parallel
 from ..model.snapshot import DnsAnswer, Member, Placement, Snapshot
-from .erlang import COOKIE_FILE, NODE_FILE
+from .erlang import COOKIE_FILE, ERL_CALL_TARGET, NODE_FILE
 
 # Runs inside the container. One nslookup process answers every name (a process per
 # name costs more than the lookups), concurrently with erl_call; "@@" marks sections.
 # `timeout` bounds both, so a container cut off the network can't stall a probe.
 # The cookie never leaves the container: it is read from the file the app writes,
 # unless the caller passes CL_COOKIE (the doctor does, for foreign images).
+# erl_call can't dial a node named by an IPv6 address (ERL_CALL_TARGET).
 _SCRIPT = r"""
 d=$(mktemp -d)
 for n in "$@"; do printf '%s\n' "$n"; done \
@@ -31,8 +32,8 @@ for n in "$@"; do printf '%s\n' "$n"; done \
 node="${CL_NODE:-$(cat NODE_FILE 2>/dev/null)}"
 cookie="${CL_COOKIE:-$(cat COOKIE_FILE 2>/dev/null)}"
 if [ -n "$node" ] && [ "$node" != nonode@nohost ]; then
-  case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac
-  ( timeout 8 erl_call $flag "$node" -c "$cookie" -a 'erlang nodes' >"$d/nodes" 2>&1
+  ADDRESS
+  ( timeout 8 erl_call $flag "$target" -c "$cookie" -a 'erlang nodes' >"$d/nodes" 2>&1
     printf '\n@exit %s\n' $? >>"$d/nodes" ) &
 fi
 wait
@@ -40,7 +41,8 @@ echo "@@node $node"
 echo "@@dns"; cat "$d/dns"
 if [ -f "$d/nodes" ]; then echo "@@nodes"; cat "$d/nodes"; fi
 rm -rf "$d"
-""".replace("NODE_FILE", NODE_FILE).replace("COOKIE_FILE", COOKIE_FILE)
+""".replace("NODE_FILE", NODE_FILE).replace("COOKIE_FILE", COOKIE_FILE) \
+    .replace("ADDRESS", ERL_CALL_TARGET)
 
 
 # -- build ------------------------------------------------------------------------------
