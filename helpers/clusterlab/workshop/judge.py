@@ -18,7 +18,7 @@ from ..gates import compose
 from ..model.snapshot import Member, Snapshot
 from ..model.topology import clusters, to_graph
 from ..observe.erlang import refused_names
-from .spec import Cluster, Expected, Http, Resolve, SharedCookie, words
+from .spec import Cluster, Expected, Http, Remote, Resolve, SharedCookie, words
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,23 @@ def http_outcome(term: str) -> HttpOutcome:
 
 
 @dataclass(frozen=True)
+class RemoteOutcome:
+    target: str | None  # basename@<IPv6 address>; None: the service has no IPv6 address
+    ok: bool
+    answer: str  # what the remote shell got, e.g. {badrpc,nodedown}
+    flags: str = ""  # the ERL_AFLAGS the remote shell ran with
+    node: str | None = None  # the service's real node name, as the probe saw it
+
+
+@dataclass(frozen=True)
 class Observation:
     """Everything ``evaluate`` needs: one probe, HTTP outcomes and cookie digests."""
 
     snapshot: Snapshot
     http: Mapping[tuple[str, str], HttpOutcome] = field(default_factory=dict)
     cookies: Mapping[str, str | None] = field(default_factory=dict)  # service → digest
+    remote: Mapping[tuple[str, str], RemoteOutcome] = field(default_factory=dict)
+    """(source, service) → what a remote shell in ``source`` got from ``service``."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +148,25 @@ def _http(c: Http, obs: Observation) -> list[str]:
     return problems
 
 
-_JUDGES = {Resolve: _resolve, Cluster: _cluster, SharedCookie: _cookie, Http: _http}
+def _remote(c: Remote, obs: Observation) -> list[str]:
+    problems = []
+    for service in c.services:
+        outcome = obs.remote.get((c.source, service))
+        if outcome is None:
+            problems.append(f"{c.source} could not start a remote shell to {service}")
+        elif outcome.target is None:
+            problems.append(f"{service} has no IPv6 address")
+        elif not outcome.ok:
+            flags = outcome.flags or "none"
+            named = (f"; {service}'s node is {outcome.node}"
+                     if outcome.node and outcome.node != outcome.target else "")
+            problems.append(f"a remote shell from {c.source} (ERL_AFLAGS: {flags}) cannot "
+                            f"reach {outcome.target} ({service}): {outcome.answer}{named}")
+    return problems
+
+
+_JUDGES = {Resolve: _resolve, Cluster: _cluster, SharedCookie: _cookie, Http: _http,
+           Remote: _remote}
 
 
 def evaluate(expected: Expected, observation: Observation, when: str = "") -> list[Result]:
