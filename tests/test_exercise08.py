@@ -16,8 +16,7 @@ from clusterlab.workshop.spec import Remote, parse_expected
 
 NODES = ["api", "worker", "billing"]
 FLAG = "ERL_AFLAGS: -proto_dist inet6_tcp"
-NODE_FLAG = ('  DNS_POLL_MS: "500"            # dns_cluster\'s `interval`; its default is 5000 ms\n',
-             '  DNS_POLL_MS: "500"\n  ' + FLAG + "\n")
+NODE_FLAG = ('  DNS_POLL_MS: "500"  ', '  ' + FLAG + '\n  DNS_POLL_MS: "500"  ')
 CONSOLE_FLAG = ("      RELEASE_COOKIE: ${ERL_COOKIE:?set by the lab}\n\nnetworks:",
                 "      RELEASE_COOKIE: ${ERL_COOKIE:?set by the lab}\n      " + FLAG
                 + "\n\nnetworks:")
