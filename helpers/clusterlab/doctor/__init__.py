@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import ClusterLabError
-from . import suppress
+from . import reach, suppress  # noqa: F401  (reach registers lesson 8's rules)
 from .findings import CATALOGUE, Finding, Location, has_errors, run_rules
 from .formats import Report
 from .live import LiveReport, diagnose_live, merge
