@@ -33,7 +33,7 @@ from ..gates import compose, engine
 from ..gates.image import ensure_image
 from ..observe.erlang import refused_names
 from ..progress import Progress, say
-from . import commands, ipv6, registry, subnets
+from . import commands, gateway, ipv6, registry, subnets
 from .cookie import Cookie
 from .faults import Faults
 from .looking import Looking
@@ -165,6 +165,7 @@ class Lab(Looking, Faults):
             placed = ipv6.assign(subnets.assign(model, subnets.taken()))
             self.run_dir.mkdir(parents=True, exist_ok=True)
             (self.run_dir / "compose.json").write_text(json.dumps(placed, indent=1))
+            self._env.update(gateway.env(placed))
             try:
                 self.compose("up", "-d", "--remove-orphans", timeout=timeout + 30)
                 return

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ComposeFileError
+from .gateway import on_lab_gateway, port_parts
 
 EPMD_PORT = 4369
 
@@ -64,10 +65,15 @@ def hold(model: dict[str, Any], services: Sequence[str]) -> dict[str, Any]:
 
 
 def published_epmd(model: Mapping[str, Any]) -> list[str]:
-    """Services that would publish EPMD to the host: anyone could then list our nodes."""
+    """Services that would publish EPMD to the host: anyone could then list our nodes.
+
+    One narrow allowance (lesson 8, ``gateway``): bound to the gateway address of a
+    network the file defines itself, ``${CLUSTERLAB_GATEWAY_<KEY>}``, which only that
+    lab network's containers reach."""
     hits = []
     for name, service in (model.get("services") or {}).items():
         for port in service.get("ports") or []:
-            if str(port.get("target")) == str(EPMD_PORT) and port.get("published"):
+            target, published, host_ip = port_parts(port)
+            if target == str(EPMD_PORT) and published and not on_lab_gateway(host_ip, model):
                 hits.append(name)
     return hits
