@@ -31,7 +31,8 @@ def test_probe_commands_are_one_nslookup_per_name_then_erl_call_per_node():
 def test_short_names_get_sname_and_unknown_nodes_choose_in_the_container():
     assert " -sname " in commands.erl_call("c", "erlang nodes", "app@n1")
     script = commands.erl_call_script('Elixir.ClusterLab.Http get ["http://minio:9000/"]')
-    assert 'case "$(cat /tmp/clusterlab/node)"' in script
+    assert 'node="$(cat /tmp/clusterlab/node)"; case "${node#*@}"' in script
+    assert "-address" in commands.erl_call("c", "erlang nodes", "app@fd00::2")
     # the expression survives two levels of quoting: sh -c inside a single-quoted word
     inner = shlex.split(commands.erl_call("c", 'm f ["x"]'))[5]
     assert inner.endswith('-a "m f [\\"x\\"]"')

@@ -159,7 +159,8 @@ POINTS_AT = {
     "CL101": r"networks:", "CL102": r"S3_URL:",
     "CL103": r"network_mode:", "CL201": r"RELEASE_NODE[:=]", "CL202": r"RELEASE_NODE:",
     "CL203": r"RELEASE_NODE:", "CL204": r"RELEASE_NODE:", "CL205": r"RELEASE_DISTRIBUTION:",
-    "CL206": r"b:", "CL207": r"export RELEASE_NODE=", "CL301": r"RELEASE_NODE:",
+    "CL206": r"b:", "CL207": r"export RELEASE_NODE=",
+    "CL208": r"RELEASE_NODE:|NODE_NAME_BY_IP6:", "CL301": r"RELEASE_NODE:",
     "CL302": r"app@c\.lab|build:", "CL303": r"CLUSTER_HOSTS:",
     "CL304": r"CLUSTER_STRATEGY:|build:", "CL305": r"connect_all false",
     "CL306": r"DNS_CLUSTER_QUERY:", "CL401": r"environment:",
@@ -168,6 +169,7 @@ POINTS_AT = {
     "CL406": r"RELEASE_COOKIE[:=]|\$\{ERL_COOKIE",
     "CL501": r"\"4369:4369\"", "CL502": r"\"9100:9100\"", "CL505": r"ports:",
     "CL503": r"\"8080:8080\"", "CL504": r"container_name:",
+    "CL506": r"\"10\.9\.0\.1:4369:4369\"",
     "CL601": r"RELEASE_NODE:|app@[ab]\.msvc_default",
     "CL602": r"hostname: a\.msvc_default",
 }

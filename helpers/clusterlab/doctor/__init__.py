@@ -14,7 +14,17 @@ from pathlib import Path
 from ..errors import ClusterLabError
 
 # Every family of rules registers its codes on import: the catalogue is complete from here.
-from . import cookies, discovery, exposure, names, networks, ports, reading, suppress  # noqa: F401
+from . import (  # noqa: F401
+    cookies,
+    discovery,
+    exposure,
+    names,
+    networks,
+    ports,
+    reach,
+    reading,
+    suppress,
+)
 from .findings import CATALOGUE, Finding, Location, has_errors, run_rules
 from .formats import Report
 from .live import LiveReport, diagnose_live, merge

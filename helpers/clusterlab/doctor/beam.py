@@ -27,7 +27,7 @@ _ATOM_NODE = re.compile(r""":["']([A-Za-z0-9_.+-]+@[A-Za-z0-9_.-]+)["']""")
 FLAG_VARS = ("ERL_FLAGS", "ERL_AFLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS")
 COOKIE_VARS = ("RELEASE_COOKIE", "ERLANG_COOKIE", "RABBITMQ_ERLANG_COOKIE")
 BEAM_HINT_VARS = ("RELEASE_NODE", "RELEASE_COOKIE", "CLUSTER_STRATEGY", "CLUSTER_HOSTS",
-                  "DNS_CLUSTER_QUERY", "NODE_NAME_BY_IP", "ERLANG_COOKIE")
+                  "DNS_CLUSTER_QUERY", "NODE_NAME_BY_IP", "NODE_NAME_BY_IP6", "ERLANG_COOKIE")
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,9 @@ def node_spec(service: Service) -> NodeSpec | None:
     found = flags(service)
     explicit = env.get("RELEASE_DISTRIBUTION", "").strip().lower() in ("name", "sname") \
         or "name" in found or "sname" in found
-    if env.get("NODE_NAME_BY_IP"):
-        return NodeSpec(service.name, "name", True, None, "NODE_NAME_BY_IP", by_ip=True)
+    for var in ("NODE_NAME_BY_IP", "NODE_NAME_BY_IP6"):  # the lab image's naming knobs
+        if env.get(var):
+            return NodeSpec(service.name, "name", True, None, var, by_ip=True)
     if found.get(mode):
         value, source = found[mode], f"-{mode}"
     elif env.get("RELEASE_NODE"):
@@ -239,7 +240,7 @@ def name_key(service: Service, spec: NodeSpec) -> tuple[str, ...]:
     """Where the node's name is set (``RELEASE_NODE``, ``-name``…), else the service."""
     if spec.source.startswith("-"):
         return flag_key(service, spec.source)
-    if spec.source in ("RELEASE_NODE", "NODE_NAME_BY_IP"):
+    if spec.source in ("RELEASE_NODE", "NODE_NAME_BY_IP", "NODE_NAME_BY_IP6"):
         return ("services", service.name, "environment", spec.source)
     return ("services", service.name)
 

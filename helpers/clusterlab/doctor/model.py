@@ -28,6 +28,15 @@ from ..gates import compose
 UNSET = "__CLUSTERLAB_UNSET_{}__"
 """Stands in for a required variable that is not set, so Compose can still read the file."""
 
+GATEWAY_STANDIN = "192.0.2.1"
+"""Stands in for a lab's ``${CLUSTERLAB_GATEWAY_<KEY>}`` (lesson 8, ``lab.gateway``): a port
+binding needs an IP address, so a documentation address (RFC 5737) reads as one."""
+
+
+def placeholder(var: str) -> str:
+    return GATEWAY_STANDIN if var.startswith("CLUSTERLAB_GATEWAY_") else UNSET.format(var)
+
+
 _MISSING = re.compile(r"required variable (\w+) is missing a value")
 _NODE = re.compile(r"^[A-Za-z0-9_.+-]+@[A-Za-z0-9_.-]+$")
 
@@ -325,7 +334,7 @@ def interpolate(value: Any, env: Mapping[str, str]) -> Any:
                 return env[var] if ok else str(interpolate(arg or "", env))
             if op in (":?", "?"):
                 ok = filled if op == ":?" else present
-                return env[var] if ok else UNSET.format(var)
+                return env[var] if ok else placeholder(var)
             if op in (":+", "+"):
                 ok = filled if op == ":+" else present
                 return str(interpolate(arg or "", env)) if ok else ""
@@ -374,7 +383,7 @@ def _load_resolved(path: Path, project: str | None, env: dict[str, str],
             missing = _MISSING.search(exc.message)
             if not missing or missing.group(1) in filled:
                 return None, exc.message.split("\n", 1)[-1].strip()
-            filled[missing.group(1)] = UNSET.format(missing.group(1))
+            filled[missing.group(1)] = placeholder(missing.group(1))
     return None, "too many unset required variables"
 
 

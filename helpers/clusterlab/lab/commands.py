@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 
 from ..model.snapshot import Snapshot
-from ..observe.erlang import COOKIE_FILE, NODE_FILE
+from ..observe.erlang import COOKIE_FILE, ERL_CALL_TARGET, NODE_FILE
 
 NEW_COOKIE = "$(openssl rand -hex 16)"
 
@@ -74,12 +74,14 @@ def erl_call_script(expression: str, node: str | None = None) -> str:
     """The shell line that runs ``erl_call … -a EXPRESSION`` on a container's own node.
 
     Node name and cookie are read inside the container, so neither is typed (or printed).
-    ``-name`` or ``-sname`` follows the node name when it is known (a dot in its host).
+    ``-name`` or ``-sname`` follows the node name when it is known (a dot in its host);
+    a host that is an IPv6 address gets ``-address 127.0.0.1:<its EPMD port>``.
     """
     tail = f'"$(cat {NODE_FILE})" -c "$(cat {COOKIE_FILE})" -a {_dq(expression)}'
-    if node is None:
-        return (f'case "$(cat {NODE_FILE})" in *@*.*) f=-name ;; *) f=-sname ;; esac; '
-                f"erl_call $f {tail}")
+    if node is None or ":" in node.partition("@")[2]:
+        # Chosen in the container; an IPv6 name is dialled through EPMD's port.
+        return (f'node="$(cat {NODE_FILE})"; {ERL_CALL_TARGET}; erl_call $flag "$target" '
+                f'-c "$(cat {COOKIE_FILE})" -a {_dq(expression)}')
     flag = "-name" if "." in node.partition("@")[2] else "-sname"
     return f"erl_call {flag} {tail}"
 

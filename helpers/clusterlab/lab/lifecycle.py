@@ -32,7 +32,7 @@ from ..gates import compose, engine
 from ..gates.image import ensure_image
 from ..observe.erlang import refused_names
 from ..progress import Progress, say
-from . import commands, registry, subnets, tls
+from . import commands, gateway, ipv6, registry, subnets, tls
 from .cookie import Cookie
 from .faults import Faults
 from .looking import Looking
@@ -161,9 +161,10 @@ class Lab(Looking, Faults):
         """``compose up`` with a free subnet of the labs' range for each network; if another
         lab took the same one a moment earlier, the engine refuses it: pick again."""
         for attempt in range(attempts):
-            placed = subnets.assign(model, subnets.taken())
+            placed = ipv6.assign(subnets.assign(model, subnets.taken()))
             self.run_dir.mkdir(parents=True, exist_ok=True)
             (self.run_dir / "compose.json").write_text(json.dumps(placed, indent=1))
+            self._env.update(gateway.env(placed))
             try:
                 self.compose("up", "-d", "--remove-orphans", timeout=timeout + 30)
                 return

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ComposeFileError
+from .gateway import on_lab_gateway, port_parts
 
 EPMD_PORT = 4369
 
@@ -65,11 +66,16 @@ def hold(model: dict[str, Any], services: Sequence[str]) -> dict[str, Any]:
 
 def published_epmd(model: Mapping[str, Any]) -> list[str]:
     """Services that would publish EPMD to the host (on a fixed or a random host port):
-    anyone who reaches it could then list our nodes."""
+    anyone who reaches it could then list our nodes.
+
+    One narrow allowance (lesson 8, ``gateway``): bound to the gateway address of a
+    network the file defines itself, ``${CLUSTERLAB_GATEWAY_<KEY>}``, which only that
+    lab network's containers reach."""
     hits = []
     for name, service in (model.get("services") or {}).items():
         for port in service.get("ports") or []:
-            if str(port.get("target")) == str(EPMD_PORT):
+            target, _, host_ip = port_parts(port)
+            if target == str(EPMD_PORT) and not on_lab_gateway(host_ip, model):
                 hits.append(name)
     return hits
 
@@ -78,17 +84,19 @@ LOOPBACK = ("127.0.0.1", "::1")
 ALLOW_EPMD = "allow_published_epmd"
 """``x-clusterlab: {allow_published_epmd: loopback}`` at the top of a compose file: the
 one documented override of the EPMD refusal (lesson 6 lists the nodes through it). It
-allows EPMD on 127.0.0.1 only; a port published on any other address is refused always."""
+allows EPMD on 127.0.0.1 only; a port published on any other address (but a lab network's
+own gateway, lesson 8) is refused always."""
 
 
 def not_on_loopback(model: Mapping[str, Any]) -> list[str]:
-    """Published ports that other machines could reach: ``service: host_ip:published→target``."""
+    """Published ports that other machines could reach: ``service: host_ip:published→target``.
+    127.0.0.1 is safe, and so is the gateway of a network the lab creates (lesson 8)."""
     wide = []
     for name, service in (model.get("services") or {}).items():
         for port in (service or {}).get("ports") or []:
-            if port.get("host_ip") not in LOOPBACK:
-                wide.append(f"{name}: {port.get('host_ip') or '0.0.0.0'}:"
-                            f"{port.get('published') or '?'}→{port.get('target')}")
+            target, published, host_ip = port_parts(port)
+            if host_ip not in LOOPBACK and not on_lab_gateway(host_ip, model):
+                wide.append(f"{name}: {host_ip or '0.0.0.0'}:{published or '?'}→{target}")
     return wide
 
 
@@ -102,7 +110,8 @@ def refused_ports(model: Mapping[str, Any]) -> ComposeFileError | None:
             f"shows the leak says `x-clusterlab: {{{ALLOW_EPMD}: loopback}}`.)")
     if wide := not_on_loopback(model):
         return ComposeFileError(
-            "A lab publishes ports on 127.0.0.1 only; these would be reachable from other "
+            "A lab publishes ports on 127.0.0.1 (or its own networks' gateways) only; these "
+            "would be reachable from other "
             "machines: " + ", ".join(wide) + ".",
             'Write the host address: "127.0.0.1:8080:8080" (or "127.0.0.1::8080").')
     return None

@@ -25,22 +25,40 @@ NODE_FILE = "/tmp/clusterlab/node"
 COOKIE_FILE = "/tmp/clusterlab/cookie"
 """The app writes its node name and cookie here at boot (labs/app/rel/env.sh.eex)."""
 
+ERL_CALL_TARGET = (
+    'case "${node#*@}" in '
+    '*:*) flag=-address; target=127.0.0.1:$(epmd -names 2>/dev/null'
+    ' | awk -v n="${node%%@*}" \'$1 == "name" && $2 == n {print $5}\') ;; '
+    '*.*) flag=-name; target="$node" ;; *) flag=-sname; target="$node" ;; esac')
+"""Shell that sets ``$flag $target`` for ``erl_call`` from ``$node``, inside its container.
+
+``erl_call`` (erl_interface, OTP 25) resolves a node's host with ``ei_gethostbyname``,
+IPv4 only: ``erl_call -name app@fd00::2`` fails with "can't ei_gethostbyname". For a
+node named by an IPv6 address the probe asks the local EPMD for its port and uses
+``-address 127.0.0.1:<port>``: a node on ``inet6_tcp`` listens on ``::``, which takes
+IPv4 too, and one on ``inet_tcp`` listens on IPv4. Both answer there (measured, lesson 8).
+"""
+
 # erl_call (ei) speaks plain TCP distribution only. A node started with
 # `-proto_dist inet_tls` (lesson 6) is asked by a hidden node started in the same
 # container instead: it inherits ERL_AFLAGS, so it uses the node's own certificate.
+# Otherwise erl_call, addressed by ERL_CALL_TARGET (IPv6 names by their local port).
 CALL_FUNCTION = r"""
 cl_call() {
   case " ${ERL_AFLAGS:-} ${ERL_FLAGS:-} " in
     *" inet_tls "*)
+      case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac
       timeout 15 erl -hidden $flag "clprobe$$@${node#*@}" -setcookie "$cookie" -noshell \
         -eval 'CALL_EVAL' -extra "$node" "$@" ;;
-    *) timeout 8 erl_call $flag "$node" -c "$cookie" -a "$1 $2 $3" ;;
+    *) TARGET
+      timeout 8 erl_call $flag "$target" -c "$cookie" -a "$1 $2 $3" ;;
   esac
 }
 """.replace("CALL_EVAL", "[N, M, F, A0] = init:get_plain_arguments(), "
             "{ok, T, _} = erl_scan:string(A0 ++ \".\"), {ok, A} = erl_parse:parse_term(T), "
             "R = rpc:call(list_to_atom(N), list_to_atom(M), list_to_atom(F), A), "
-            "io:format(\"~s~n\", [io_lib:print(R, 1, 1000000, -1)]), halt().")
+            "io:format(\"~s~n\", [io_lib:print(R, 1, 1000000, -1)]), halt().") \
+    .replace("TARGET", ERL_CALL_TARGET)
 
 _NAME_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 _HOST_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -132,7 +150,6 @@ def rpc(container: Container, module: str, function: str, args: str = "[]") -> s
     strings and atoms but no binaries.
     """
     script = (CALL_FUNCTION + f'node=$(cat {NODE_FILE}); cookie=$(cat {COOKIE_FILE}); '
-              'case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac; '
               'cl_call "$1" "$2" "$3"')
     result = exec_in(container, ["sh", "-c", script, "rpc", module, function, args])
     if result.exit_code != 0:

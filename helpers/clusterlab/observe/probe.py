@@ -24,6 +24,7 @@ from .erlang import CALL_FUNCTION, COOKIE_FILE, NODE_FILE
 # `timeout` bounds both, so a container cut off the network can't stall a probe.
 # The cookie never leaves the container: it is read from the file the app writes,
 # unless the caller passes CL_COOKIE (the doctor does, for foreign images).
+# erl_call can't dial a node named by an IPv6 address (ERL_CALL_TARGET).
 _SCRIPT = r"""
 d=$(mktemp -d)
 for n in "$@"; do printf '%s\n' "$n"; done \
@@ -31,7 +32,6 @@ for n in "$@"; do printf '%s\n' "$n"; done \
 node="${CL_NODE:-$(cat NODE_FILE 2>/dev/null)}"
 cookie="${CL_COOKIE:-$(cat COOKIE_FILE 2>/dev/null)}"
 if [ -n "$node" ] && [ "$node" != nonode@nohost ]; then
-  case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac
   ( TLS_OR_ERL_CALL erlang nodes '[]' >"$d/nodes" 2>&1
     printf '\n@exit %s\n' $? >>"$d/nodes" ) &
 fi

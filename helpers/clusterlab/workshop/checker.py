@@ -9,6 +9,7 @@ The lab is always removed.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,11 +18,13 @@ from ..catalogue import Lesson
 from ..errors import ClusterLabError, ConvergenceTimeout
 from ..lab.lifecycle import Lab
 from ..model.snapshot import Snapshot
+from ..observe import remote as remote_shell
 from ..progress import Progress, say
 from .judge import (
     CheckReport,
     HttpOutcome,
     Observation,
+    RemoteOutcome,
     Result,
     evaluate,
     fault_result,
@@ -31,7 +34,7 @@ from .judge import (
     still_listing,
 )
 from .security import cookie_leaks, outsider_attempts
-from .spec import CookieHidden, Expected, Http, OutsiderBlocked, SharedCookie
+from .spec import CookieHidden, Expected, Http, OutsiderBlocked, Remote, SharedCookie
 
 
 def observe(lab: Lab, expected: Expected) -> Observation:
@@ -67,10 +70,50 @@ def observe(lab: Lab, expected: Expected) -> Observation:
                     http[(source, criterion.url)] = http_outcome(term)
         cookies = {s: lab.cookie_digest(s) if s in by_service else None
                    for c in expected.criteria if isinstance(c, SharedCookie) for s in c.services}
-        observation = Observation(snap, http, cookies, outsiders, leaks)
+        remote = {key: outcome for c in expected.criteria if isinstance(c, Remote)
+                  for key, outcome in remote_outcomes(lab, c, snap).items()}
+        observation = Observation(snap, http, cookies, outsiders, leaks, remote)
         if all(r.passed for r in evaluate(expected, observation)) \
                 or time.monotonic() >= deadline:
             return observation
+
+
+def ipv6_address(container) -> str | None:
+    """The container's first global IPv6 address on any network, compressed."""
+    for info in (container.attrs["NetworkSettings"]["Networks"] or {}).values():
+        if address := info.get("GlobalIPv6Address"):
+            return str(ipaddress.IPv6Address(address))
+    return None
+
+
+def remote_outcomes(lab: Lab, criterion: Remote,
+                    snap: Snapshot) -> dict[tuple[str, str], RemoteOutcome]:
+    """One remote shell in ``criterion.source``, asking every target by its IPv6 name."""
+    members = running(snap)
+    targets: dict[str, str | None] = {}
+    for service in criterion.services:
+        try:
+            address = ipv6_address(lab.container(service))
+        except ClusterLabError:
+            address = None
+        targets[service] = f"{criterion.basename}@{address}" if address else None
+    try:
+        source = lab.container(criterion.source)
+    except ClusterLabError:
+        return {}
+    asked = [t for t in targets.values() if t]
+    lab._record(remote_shell.by_hand(source.name, asked))
+    flags, reached = remote_shell.reach(source, asked) if asked else ("", {})
+    out = {}
+    for service, target in targets.items():
+        node = members[service].node if service in members else None
+        if target is None:
+            out[(criterion.source, service)] = RemoteOutcome(None, False, "", flags, node)
+        else:
+            got = reached[target]
+            out[(criterion.source, service)] = RemoteOutcome(target, got.ok, got.answer,
+                                                             flags, node)
+    return out
 
 
 def partition_and_heal(lab: Lab, expected: Expected, before: Snapshot,

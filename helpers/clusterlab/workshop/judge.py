@@ -24,6 +24,7 @@ from .spec import (
     Expected,
     Http,
     OutsiderBlocked,
+    Remote,
     Resolve,
     SharedCookie,
     words,
@@ -49,6 +50,15 @@ def http_outcome(term: str) -> HttpOutcome:
 
 
 @dataclass(frozen=True)
+class RemoteOutcome:
+    target: str | None  # basename@<IPv6 address>; None: the service has no IPv6 address
+    ok: bool
+    answer: str  # what the remote shell got, e.g. {badrpc,nodedown}
+    flags: str = ""  # the ERL_AFLAGS the remote shell ran with
+    node: str | None = None  # the service's real node name, as the probe saw it
+
+
+@dataclass(frozen=True)
 class Observation:
     """Everything ``evaluate`` needs: one probe, HTTP outcomes and cookie digests."""
 
@@ -58,6 +68,8 @@ class Observation:
     # lesson 6: service → way → what an outsider got; service → where inspect shows the cookie
     outsiders: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     leaks: Mapping[str, list[str] | None] = field(default_factory=dict)
+    remote: Mapping[tuple[str, str], RemoteOutcome] = field(default_factory=dict)
+    """(source, service) → what a remote shell in ``source`` got from ``service``."""
 
 
 @dataclass(frozen=True)
@@ -176,8 +188,25 @@ def _hidden(c: CookieHidden, obs: Observation) -> list[str]:
     return problems
 
 
+def _remote(c: Remote, obs: Observation) -> list[str]:
+    problems = []
+    for service in c.services:
+        outcome = obs.remote.get((c.source, service))
+        if outcome is None:
+            problems.append(f"{c.source} could not start a remote shell to {service}")
+        elif outcome.target is None:
+            problems.append(f"{service} has no IPv6 address")
+        elif not outcome.ok:
+            flags = outcome.flags or "none"
+            named = (f"; {service}'s node is {outcome.node}"
+                     if outcome.node and outcome.node != outcome.target else "")
+            problems.append(f"a remote shell from {c.source} (ERL_AFLAGS: {flags}) cannot "
+                            f"reach {outcome.target} ({service}): {outcome.answer}{named}")
+    return problems
+
+
 _JUDGES = {Resolve: _resolve, Cluster: _cluster, SharedCookie: _cookie, Http: _http,
-           OutsiderBlocked: _outsider, CookieHidden: _hidden}
+           OutsiderBlocked: _outsider, CookieHidden: _hidden, Remote: _remote}
 
 
 def evaluate(expected: Expected, observation: Observation, when: str = "") -> list[Result]:

@@ -85,7 +85,26 @@ class CookieHidden:
         return f"docker inspect shows no cookie for {words(self.services)}"
 
 
-Criterion = Resolve | Cluster | SharedCookie | Http | OutsiderBlocked | CookieHidden
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A remote shell started in ``source`` (a hidden node with that container's own
+    ``ERL_AFLAGS``) reaches ``<basename>@<IPv6 address>`` of each of ``services``: the
+    names an IPv6 platform gives its nodes, through the flags an operator really has."""
+
+    source: str
+    services: tuple[str, ...]
+    basename: str
+
+    @property
+    def label(self) -> str:
+        return (f"a remote shell from {self.source} reaches {self.basename}@<IPv6 address> "
+                f"of {words(self.services)}")
+
+
+Criterion = (Resolve | Cluster | SharedCookie | Http | OutsiderBlocked | CookieHidden
+             | Remote)
 
 
 @dataclass(frozen=True)
@@ -151,7 +170,7 @@ class Expected:
 def parse_expected(data: Mapping[str, Any]) -> Expected:
     """``expected.toml`` (already parsed) → ``Expected``; ``ExerciseError`` on a bad key."""
     known = {"services", "resolve", "cluster", "cookie", "http", "settle_seconds", "task",
-             "fault", "late", "outsider", "hidden_cookie"}
+             "fault", "late", "outsider", "hidden_cookie", "remote"}
     if unknown := sorted(set(data) - known):
         raise ExerciseError(f"expected.toml: unknown key(s) {', '.join(unknown)}.")
     criteria: list[Criterion] = []
@@ -168,10 +187,13 @@ def parse_expected(data: Mapping[str, Any]) -> Expected:
             criteria.append(OutsiderBlocked(tuple(item["services"])))
         for item in data.get("hidden_cookie", []):
             criteria.append(CookieHidden(tuple(item["services"])))
+        for item in data.get("remote", []):
+            criteria.append(Remote(item["from"], tuple(item["to"]), item["basename"]))
     except (KeyError, TypeError) as exc:
         raise ExerciseError(f"expected.toml: a criterion lacks {exc}.") from None
     services = tuple(data.get("services") or ())
     mentioned = {s for c in criteria for s in getattr(c, "services", getattr(c, "sources", ()))}
+    mentioned |= {c.source for c in criteria if isinstance(c, Remote)}
     if missing := sorted(mentioned - set(services)):
         raise ExerciseError(f"expected.toml: criteria name services not in `services`: "
                             f"{', '.join(missing)}.")
