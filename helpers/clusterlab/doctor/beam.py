@@ -469,3 +469,17 @@ def name_var(project: Project, service: str) -> str:
     """The variable that names ``service``'s node (``RELEASE_NODE`` for a Mix release)."""
     model = product(project.services[service])
     return (model.name_vars[0] if model and model.name_vars else "RELEASE_NODE")
+
+
+def dist_ports(service_flags: dict[str, str], env: dict[str, str]) -> set[int]:
+    """The distribution ports a node pins: ``inet_dist_listen_min/max``, or an
+    EPMD-less setup's fixed port."""
+    ports: set[int] = set()
+    low = service_flags.get("kernel.inet_dist_listen_min")
+    high = service_flags.get("kernel.inet_dist_listen_max") or low
+    if low and low.isdigit() and high and high.isdigit():
+        ports |= set(range(int(low), int(high) + 1))
+    for var in ("ERL_DIST_PORT", "EPMDLESS_DIST_PORT"):
+        if env.get(var, "").isdigit():
+            ports.add(int(env[var]))
+    return ports

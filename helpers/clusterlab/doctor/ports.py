@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .beam import (
     beam_nodes,
+    dist_ports,
     flags,
     product,
 )
@@ -17,18 +18,6 @@ from .findings import svc_key as _svc
 from .model import Project
 
 # -- ports ---------------------------------------------------------------------------------
-
-
-def _dist_ports(service_flags: dict[str, str], env: dict[str, str]) -> set[int]:
-    ports: set[int] = set()
-    low = service_flags.get("kernel.inet_dist_listen_min")
-    high = service_flags.get("kernel.inet_dist_listen_max") or low
-    if low and low.isdigit() and high and high.isdigit():
-        ports |= set(range(int(low), int(high) + 1))
-    for var in ("ERL_DIST_PORT", "EPMDLESS_DIST_PORT"):
-        if env.get(var, "").isdigit():
-            ports.add(int(env[var]))
-    return ports
 
 
 @rule(("CL501", "error", "EPMD (4369) published to the host"),
@@ -44,7 +33,7 @@ def published_distribution(project: Project) -> list[Finding]:
                           "reach the host can list the nodes and their ports.",
                           "Remove that `ports:` entry; nodes talk over the Compose network.",
                           [_svc(name, "ports", str(EPMD_PORT))]))
-        dist = _dist_ports(flags(service), service.environment)
+        dist = dist_ports(flags(service), service.environment)
         if (model := product(service)) is not None and name in nodes:
             dist |= set(model.dist_ports)
         if hits := sorted(p.target for p in published if p.target in dist):

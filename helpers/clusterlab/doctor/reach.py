@@ -8,8 +8,9 @@ from __future__ import annotations
 import ipaddress
 import shlex
 
-from .beam import FLAG_VARS, beam_nodes, flags, name_key
-from .findings import EPMD_PORT, Finding, _dist_ports, _svc, finding, rule
+from .beam import FLAG_VARS, beam_nodes, dist_ports, flags, name_key
+from .findings import EPMD_PORT, Finding, finding, rule
+from .findings import svc_key as _svc
 from .model import Project, Service
 
 
@@ -63,7 +64,7 @@ def epmd_without_pinned_port(project: Project) -> list[Finding]:
         published = [p for p in service.ports if p.published]
         if not any(p.target == EPMD_PORT for p in published):
             continue
-        dist = _dist_ports(flags(service), service.environment)
+        dist = dist_ports(flags(service), service.environment)
         if dist and all(any(p.target == port for p in published) for port in dist):
             continue
         out.append(finding(

@@ -7,7 +7,7 @@ defmodule ClusterLab.Http do
   `{error,{failed_connect,[{to_address,{"minio",9000}},{inet,[inet],nxdomain}]}}`.
   """
 
-  @doc "GET `url` (binary or charlist) with a 2 s timeout."
+  @doc "GET `url` (binary or charlist) with a 5 s timeout (a loaded 2-core host can take seconds)."
   def get(url) when is_binary(url), do: url |> String.to_charlist() |> get()
-  def get(url) when is_list(url), do: :httpc.request(:get, {url, []}, [timeout: 2_000], [])
+  def get(url) when is_list(url), do: :httpc.request(:get, {url, []}, [timeout: 5_000], [])
 end
