@@ -1,0 +1,303 @@
+"""Failure detection (lesson 9): fail nodes in different ways and time who notices when.
+
+A node can fail loudly or silently. ``docker kill`` and ``docker stop`` end the process,
+so the kernel closes its sockets and every peer reads the end of the connection at once.
+``docker pause`` (the cgroup freezer) and ``docker network disconnect`` leave the
+connections open and silent: a peer declares the node down only when its distribution
+tick finds nothing received for about ``net_ticktime`` (between 3/4 and 5/4 of it).
+
+Every time here is the engine's own log timestamp of a witness's
+``[clusterlab] nodedown :"node"`` line (``ClusterLab.NodeMonitor``), against a wall-clock
+stamp taken just before (and just after) the fault was injected.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from . import commands, engine
+from .probes import Snapshot, probe
+
+KINDS = ("kill", "stop", "pause", "disconnect")
+"""The ways a node fails, loud first: closed socket, clean stop, frozen, cut off."""
+
+SILENT = ("pause", "disconnect")
+
+WHAT = {
+    "kill": "docker kill (SIGKILL: the process is gone, the kernel closes its sockets)",
+    "stop": "docker stop (SIGTERM: the release shuts down and closes its connections)",
+    "pause": "docker pause (frozen: sockets open, nothing answers)",
+    "disconnect": "docker network disconnect (running, packets go nowhere)",
+}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault injected into ``service`` (node ``node``), between ``before`` and ``after``."""
+
+    kind: str
+    service: str
+    node: str
+    before: datetime
+    after: datetime
+
+
+@dataclass(frozen=True)
+class Detection:
+    """When ``witness`` logged the nodedown of the fault's node (None: it never did)."""
+
+    fault: Fault
+    witness: str
+    at: datetime | None
+
+    @property
+    def seconds(self) -> float:
+        """From the moment the fault began to the witness's nodedown line."""
+        if self.at is None:
+            return float("inf")
+        return (self.at - self.fault.before).total_seconds()
+
+    @property
+    def at_most(self) -> float:
+        """From the moment the fault was surely in place: the tightest upper bound."""
+        if self.at is None:
+            return float("inf")
+        return (self.at - self.fault.after).total_seconds()
+
+
+def window(ticktime: float) -> tuple[float, float]:
+    """When a silent peer is declared down: between 3/4 and 5/4 of ``net_ticktime``."""
+    return 0.75 * ticktime, 1.25 * ticktime
+
+
+# -- faults the Lab has no method for ------------------------------------------------------
+
+
+def kill(lab: Any, service: str) -> None:
+    container = lab.container(service)
+    lab._record(commands.docker("kill", container.name))
+    container.kill()
+
+
+def pause(lab: Any, service: str) -> None:
+    container = lab.container(service)
+    lab._record(commands.docker("pause", container.name))
+    container.pause()
+
+
+def unpause(lab: Any, service: str) -> None:
+    container = lab.container(service)
+    container.reload()
+    if container.status == "paused":
+        lab._record(commands.docker("unpause", container.name))
+        container.unpause()
+
+
+def stop(lab: Any, service: str, timeout: int = 10) -> None:
+    """``docker stop`` with a grace period longer than any drain the lesson sets."""
+    container = lab.container(service)
+    lab._record(commands.docker("stop", "--time", str(timeout), container.name))
+    container.stop(timeout=timeout)
+
+
+def stop_in_background(lab: Any, service: str, timeout: int = 10) -> threading.Thread:
+    """``docker stop`` returns only once the container has exited: run it aside."""
+    thread = threading.Thread(target=stop, args=(lab, service, timeout), daemon=True)
+    thread.start()
+    return thread
+
+
+def fail(lab: Any, victims: Mapping[str, str], nodes: Mapping[str, str]) -> list[Fault]:
+    """Inject ``{kind: service}`` faults one right after the other (stops run aside, so
+    a slow shutdown does not delay the next fault). Returns when each began and ended."""
+    faults, stops = [], []
+    for kind, service in victims.items():
+        before = datetime.now(UTC)
+        if kind == "kill":
+            kill(lab, service)
+        elif kind == "stop":
+            stops.append(stop_in_background(lab, service))
+        elif kind == "pause":
+            pause(lab, service)
+        elif kind == "disconnect":
+            lab.disconnect(service)
+        else:
+            raise ValueError(f"unknown fault {kind!r}: one of {', '.join(KINDS)}")
+        faults.append(Fault(kind, service, nodes[service], before, datetime.now(UTC)))
+    for thread in stops:
+        thread.join(30)
+    return faults
+
+
+def restore(lab: Any, faults: Iterable[Fault]) -> None:
+    """Undo what can be undone in place: unpause, plug back in. Safe to call twice."""
+    for fault in faults:
+        if fault.kind == "pause":
+            unpause(lab, fault.service)
+        elif fault.kind == "disconnect" and any(s == fault.service for s, _ in lab._cut):
+            lab.connect(fault.service)
+
+
+def nodedown_line(lab: Any, witness: str, node: str, since: datetime) -> datetime | None:
+    lines = lab.log_lines(witness, f'[clusterlab] nodedown :"{node}"', since=since)
+    return lines[0].at if lines else None
+
+
+def detections(lab: Any, faults: Sequence[Fault], witnesses: Sequence[str],
+               timeout: float) -> list[Detection]:
+    """Wait (up to ``timeout`` s after the first fault) until every witness has logged the
+    nodedown of every faulted node; one ``Detection`` per witness and fault."""
+    from .errors import ConvergenceTimeout
+    from .probes import wait_until
+
+    def seen() -> list[Detection] | None:
+        found = [Detection(f, w, nodedown_line(lab, w, f.node, f.before))
+                 for f in faults for w in witnesses]
+        return found if all(d.at for d in found) else None
+
+    start = min(f.before for f in faults)
+    left = timeout - (datetime.now(UTC) - start).total_seconds()
+    try:
+        return wait_until(seen, max(left, 1.0), interval=0.25,
+                          what="every witness's nodedown line")
+    except ConvergenceTimeout:
+        return [Detection(f, w, nodedown_line(lab, w, f.node, f.before))
+                for f in faults for w in witnesses]
+
+
+def slowest(found: Iterable[Detection], kind: str) -> float:
+    """The last witness to notice a fault of ``kind``: when the whole cluster knew."""
+    return max(d.seconds for d in found if d.fault.kind == kind)
+
+
+def table(runs: Mapping[float, Sequence[Detection]]) -> str:
+    """One row per tick time and fault: each witness's seconds, and the expected window."""
+    rows = [f"{'net_ticktime':>12}  {'fault':<10} {'noticed after (s), per witness':<32}"
+            " silent window"]
+    for ticktime, found in runs.items():
+        low, high = window(ticktime)
+        for kind in KINDS:
+            mine = [d for d in found if d.fault.kind == kind]
+            if not mine:
+                continue
+            times = ", ".join(f"{d.witness} {d.seconds:.2f}" for d in mine)
+            rows.append(f"{ticktime:>12g}  {kind:<10} {times:<32} "
+                        + (f"{low:g}–{high:g} s" if kind in SILENT else ""))
+    return "\n".join(rows)
+
+
+def draw_detection(runs: Mapping[float, Sequence[Detection]]) -> Figure:
+    """One chart: seconds until the last witness logged the nodedown, per fault kind, one
+    bar group per ``net_ticktime``; the shaded band is each tick time's 3/4–5/4 window."""
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    colours = ["#4C72B0", "#DD8452", "#55A868", "#C44E52"]
+    width = 0.8 / max(len(runs), 1)
+    for index, (ticktime, found) in enumerate(sorted(runs.items())):
+        xs, heights = [], []
+        for position, kind in enumerate(KINDS):
+            if any(d.fault.kind == kind for d in found):
+                xs.append(position + (index - (len(runs) - 1) / 2) * width)
+                heights.append(max(slowest(found, kind), 0.01))
+        colour = colours[index % len(colours)]
+        bars = ax.bar(xs, heights, width * 0.9, color=colour, label=f"net_ticktime {ticktime:g} s")
+        ax.bar_label(bars, fmt="%.2g s", fontsize=8)
+        low, high = window(ticktime)
+        ax.axhspan(low, high, color=colour, alpha=0.12)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(KINDS)), ["kill\n(socket closed)", "stop\n(clean shutdown)",
+                                      "pause\n(silent)", "network disconnect\n(silent)"])
+    ax.set_ylabel("seconds until every witness saw nodedown")
+    ax.set_title("How long until the cluster notices a failed node")
+    ax.legend(loc="upper left")
+    return fig
+
+
+# -- the timeline of a flapping cluster -------------------------------------------------------
+
+
+def peer_counts(snapshots: Sequence[Snapshot]) -> dict[str, list[tuple[float, int]]]:
+    """Per service, (seconds since the first snapshot, how many nodes it lists)."""
+    start = snapshots[0].taken_at
+    series: dict[str, list[tuple[float, int]]] = {}
+    for snap in snapshots:
+        at = (snap.taken_at - start).total_seconds()
+        for member in snap.members:
+            if member.is_node:
+                series.setdefault(member.service, []).append((at, len(member.peers or ())))
+    return series
+
+
+def draw_timeline(runs: Mapping[str, Sequence[Snapshot]]) -> Figure:
+    """``Node.list()`` over time: one panel per run, one step line per node."""
+    fig = Figure(figsize=(10, 2.4 * len(runs)), layout="constrained")
+    axes = fig.subplots(len(runs), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (title, snapshots) in zip(axes, runs.items(), strict=True):
+        for offset, (service, points) in enumerate(sorted(peer_counts(snapshots).items())):
+            xs = [p[0] for p in points]
+            ys = [p[1] + 0.06 * (offset - 1) for p in points]
+            ax.step(xs, ys, where="post", label=service, linewidth=1.8)
+        ax.set_yticks([0, 1, 2])
+        ax.set_ylim(-0.4, 2.4)
+        ax.set_ylabel("nodes listed")
+        ax.set_title(title, fontsize=10)
+        ax.legend(loc="upper right", fontsize=8, ncols=3)
+    axes[-1].set_xlabel("seconds")
+    return fig
+
+
+# -- looking at a lab that has frozen members -------------------------------------------------
+
+
+def probe_services(lab: Any, services: Sequence[str], names: Sequence[str] = ()) -> Snapshot:
+    """Probe only ``services``: a paused container cannot even be exec'd into."""
+    snapshot = probe([lab.container(s) for s in services], names, title=lab.title)
+    lab._record(commands.probe_commands(snapshot))
+    return snapshot
+
+
+def timeline(lab: Any, services: Sequence[str], until: Callable[[Snapshot], bool],
+             timeout: float = 15) -> list[Snapshot]:
+    """``Lab.timeline`` over some of the lab's services."""
+    from .probes import wait_until
+
+    seen: list[Snapshot] = []
+
+    def done() -> bool:
+        seen.append(probe_services(lab, services))
+        return until(seen[-1])
+
+    wait_until(done, timeout, interval=0.05, what=f"{lab.title}: the condition")
+    return seen
+
+
+EPMD_HEX = "1111"  # 4369, as /proc/net/tcp writes ports
+
+
+def epmd_connections(lab: Any, service: str, ip: str) -> int:
+    """How many TCP connections ``service`` has open to EPMD on ``ip``, from
+    ``/proc/net/tcp``: a dial in progress to a frozen node shows up here even when the
+    strategy logs nothing. (A paused container's kernel still completes the handshake;
+    its EPMD never answers, so each dial hangs until ``net_setuptime``, 7 s.)"""
+    container = lab.container(service)
+    lab._record(commands.docker("exec", container.name, "cat", "/proc/net/tcp"))
+    result = engine.exec_in(container, ["cat", "/proc/net/tcp"])
+    target = "".join(f"{int(octet):02X}" for octet in reversed(ip.split("."))) + ":" + EPMD_HEX
+    return sum(1 for row in result.output.splitlines()[1:]
+               if len(row.split()) > 3 and row.split()[2] == target
+               and row.split()[3] in ("01", "02"))  # ESTABLISHED, SYN_SENT
+
+
+def connect_network(lab: Any, service: str, network: str, aliases: Sequence[str]) -> None:
+    """Attach ``service`` to one more of the lab's networks (``docker network connect``),
+    answering to ``aliases`` there: how a partial partition is made whole."""
+    name = lab.network(network)
+    container = lab.container(service)
+    lab._record(commands.network_connect(name, container.name, aliases))
+    engine.client().networks.get(name).connect(container, aliases=list(aliases))
