@@ -101,20 +101,31 @@ Criterion = Resolve | Cluster | SharedCookie | Http
 
 @dataclass(frozen=True)
 class Partition:
-    """A fault step: cut ``service`` off every network until the other nodes of its
-    cluster notice (within ``notice_seconds``), plug it back in, then judge every
-    criterion again, allowing ``settle_seconds`` for the cluster to heal."""
+    """A fault step: cut ``service`` off every network (``kind = "partition"``) or
+    freeze it (``kind = "pause"``, ``docker pause``) until the other nodes of its cluster
+    notice (within ``notice_seconds``), undo it, then judge every criterion again,
+    allowing ``settle_seconds`` for the cluster to heal."""
 
     service: str
     notice_seconds: float = 20.0
+    kind: str = "partition"
 
     @property
     def label(self) -> str:
+        if self.kind == "pause":
+            return f"the other nodes drop {self.service} when it is paused"
         return f"the other nodes notice when {self.service} is cut off the network"
 
     @property
     def after(self) -> str:
+        if self.kind == "pause":
+            return f"after {self.service} was unpaused"
         return f"after {self.service}'s network came back"
+
+    @property
+    def done(self) -> str:
+        """What happened to the service, for messages: "cut off", "paused"."""
+        return "paused" if self.kind == "pause" else "cut off"
 
 
 @dataclass(frozen=True)
@@ -191,11 +202,13 @@ def _parse_fault(table: Any, criteria: Sequence[Criterion]) -> Partition | None:
         return None
     if not isinstance(table, Mapping):
         raise ExerciseError("expected.toml: `fault` must be a table: [fault] partition = \"svc\".")
-    if unknown := sorted(set(table) - {"partition", "notice_seconds"}):
+    if unknown := sorted(set(table) - {"partition", "pause", "notice_seconds"}):
         raise ExerciseError(f"expected.toml: unknown key(s) in [fault]: {', '.join(unknown)}.")
-    if not isinstance(table.get("partition"), str):
-        raise ExerciseError("expected.toml: [fault] needs `partition = \"<service>\"`.")
-    fault = Partition(table["partition"], float(table.get("notice_seconds", 20.0)))
+    kinds = [k for k in ("partition", "pause") if isinstance(table.get(k), str)]
+    if len(kinds) != 1:
+        raise ExerciseError("expected.toml: [fault] needs `partition = \"<service>\"` or "
+                            "`pause = \"<service>\"`.")
+    fault = Partition(table[kinds[0]], float(table.get("notice_seconds", 20.0)), kinds[0])
     if not any(isinstance(c, Cluster) and fault.service in c.services for c in criteria):
         raise ExerciseError(f"expected.toml: [fault] partitions {fault.service}, which no "
                             "[[cluster]] criterion names.")
@@ -350,8 +363,12 @@ def fault_result(expected: Expected, *, ran: bool, still: Sequence[str] = (),
     fault = expected.fault
     assert fault is not None
     if not ran:
-        return Result(fault.label, False, (f"{fault.service} was not cut off: the criteria "
-                                           "must hold before the fault step",))
+        return Result(fault.label, False, (f"{fault.service} was not {fault.done}: the "
+                                           "criteria must hold before the fault step",))
+    if still and fault.kind == "pause":
+        return Result(fault.label, False, (
+            f"{_words(still)} still listed {fault.service} {seconds:.0f} s after it was "
+            "paused: a frozen node stays in the cluster",))
     if still:
         return Result(fault.label, False, (
             f"{_words(still)} still listed {fault.service} {seconds:.0f} s after it was cut "
@@ -616,6 +633,8 @@ def partition_and_heal(lab: Any, expected: Expected, before: Snapshot,
     # Only the witnesses are probed: asking the cut-off node itself takes seconds.
     witnesses = [c for c in lab.containers()
                  if c.labels.get("com.docker.compose.service") in expected.witnesses]
+    if fault.kind == "pause":
+        return _pause_and_unpause(lab, expected, witnesses, node, progress)
     progress(f"cutting {fault.service} off the network …")
     cut_at, cut_wall = time.monotonic(), datetime.now(UTC)
     for network in networks:
@@ -645,6 +664,30 @@ def partition_and_heal(lab: Any, expected: Expected, before: Snapshot,
         return Result(fault.label, False, (
             f"{fault.service} still listed its peers {seconds:.0f} s after it was cut off, "
             "so it never noticed the partition",))
+    return fault_result(expected, ran=True, still=still, seconds=seconds)
+
+
+def _pause_and_unpause(lab: Any, expected: Expected, witnesses: Sequence[Any],
+                       node: str | None, progress: Progress) -> Result:
+    """The ``[fault] pause`` step: freeze the service, probe the witnesses until none lists
+    it (or ``notice_seconds`` pass), unpause it. Its peers closed their connections when
+    they dropped it, so the unpaused node reads that at once: nothing stale survives."""
+    from . import detection
+
+    fault = expected.fault
+    assert fault is not None
+    progress(f"pausing {fault.service} …")
+    paused_at = time.monotonic()
+    detection.pause(lab, fault.service)
+    try:
+        while still := still_listing(expected, _recorded_probe(lab, witnesses,
+                                                                expected.witnesses), node):
+            if time.monotonic() - paused_at >= fault.notice_seconds:
+                break
+    finally:
+        detection.unpause(lab, fault.service)
+    seconds = time.monotonic() - paused_at
+    progress(f"{fault.service} unpaused after {seconds:.1f} s")
     return fault_result(expected, ran=True, still=still, seconds=seconds)
 
 
@@ -679,7 +722,7 @@ def run_check(ex: Exercise, file: Path, *, progress: Progress = say,
                 results = [step, *evaluate(ex.expected, observation, fault.after)]
             else:
                 results = [*evaluate(ex.expected, observation, f"before {fault.service} is "
-                                     "cut off"), fault_result(ex.expected, ran=False)]
+                                     f"{fault.done}"), fault_result(ex.expected, ran=False)]
     finally:
         lab.down()
     return CheckReport(file, ex.expected, results=tuple(results),

@@ -280,19 +280,26 @@ def timeline(lab: Any, services: Sequence[str], until: Callable[[Snapshot], bool
 EPMD_HEX = "1111"  # 4369, as /proc/net/tcp writes ports
 
 
+def count_epmd_connections(proc_net_tcp: str, ip: str) -> int:
+    """Connections in ``/proc/net/tcp`` text to EPMD (4369) on the IPv4 address ``ip``
+    that are open or opening (ESTABLISHED 01, SYN_SENT 02)."""
+    target = "".join(f"{int(octet):02X}" for octet in reversed(ip.split("."))) + ":" + EPMD_HEX
+    count = 0
+    for row in proc_net_tcp.splitlines()[1:]:
+        fields = row.split()
+        if len(fields) > 3 and fields[2] == target and fields[3] in ("01", "02"):
+            count += 1
+    return count
+
+
 def epmd_connections(lab: Any, service: str, ip: str) -> int:
-    """How many TCP connections ``service`` has open to EPMD on ``ip``, from
-    ``/proc/net/tcp``: a dial in progress to a frozen node shows up here even when the
-    strategy logs nothing. (A paused container's kernel still completes the handshake;
-    its EPMD never answers, so each dial hangs until ``net_setuptime``, 7 s.)"""
+    """How many TCP connections ``service`` has open to EPMD on ``ip``: a dial in progress
+    to a frozen node shows up here even when the strategy logs nothing. (A paused
+    container's kernel still completes the handshake; its EPMD never answers, so each
+    dial hangs until ``net_setuptime``, 7 s.)"""
     container = lab.container(service)
     lab._record(commands.docker("exec", container.name, "cat", "/proc/net/tcp"))
-    result = engine.exec_in(container, ["cat", "/proc/net/tcp"])
-    target = "".join(f"{int(octet):02X}" for octet in reversed(ip.split("."))) + ":" + EPMD_HEX
-    return sum(1 for row in result.output.splitlines()[1:]
-               if len(row.split()) > 3 and row.split()[2] == target
-               and row.split()[3] in ("01", "02"))  # ESTABLISHED, SYN_SENT
-
+    return count_epmd_connections(engine.exec_in(container, ["cat", "/proc/net/tcp"]).output, ip)
 
 def connect_network(lab: Any, service: str, network: str, aliases: Sequence[str]) -> None:
     """Attach ``service`` to one more of the lab's networks (``docker network connect``),
