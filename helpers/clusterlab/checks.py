@@ -367,8 +367,8 @@ def fault_result(expected: Expected, *, ran: bool, still: Sequence[str] = (),
                                            "criteria must hold before the fault step",))
     if still and fault.kind == "pause":
         return Result(fault.label, False, (
-            f"{_words(still)} still listed {fault.service} {seconds:.0f} s after it was "
-            "paused: a frozen node stays in the cluster",))
+            f"{_words(still)} still listed {fault.service} {fault.notice_seconds:g} s after "
+            "it was paused: a frozen node stays in the cluster",))
     if still:
         return Result(fault.label, False, (
             f"{_words(still)} still listed {fault.service} {seconds:.0f} s after it was cut "
