@@ -308,3 +308,11 @@ def connect_network(lab: Any, service: str, network: str, aliases: Sequence[str]
     container = lab.container(service)
     lab._record(commands.network_connect(name, container.name, aliases))
     engine.client().networks.get(name).connect(container, aliases=list(aliases))
+
+
+def down_aside(lab: Any) -> threading.Thread:
+    """``lab.down()`` in a background thread, so a lesson goes on while Compose removes
+    it; join the thread before the end (a kernel that exits removes its labs anyway)."""
+    thread = threading.Thread(target=lab.down, name=f"down {lab.project}", daemon=True)
+    thread.start()
+    return thread
