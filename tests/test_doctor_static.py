@@ -156,7 +156,7 @@ def test_project_from_plain_dicts() -> None:
 # offending part of its value), in the user's own file.
 POINTS_AT = {
     "CL001": r"container_name:|rabbit1:", "CL002": r"node2:", "CL003": r"\$\{CORPUS_UNSET",
-    "CL101": r"networks:", "CL102": r"S3_URL:",
+    "CL101": r"networks:", "CL102": r"S3_URL:", "CL104": r"networks:",
     "CL103": r"network_mode:", "CL201": r"RELEASE_NODE[:=]", "CL202": r"RELEASE_NODE:",
     "CL203": r"RELEASE_NODE:", "CL204": r"RELEASE_NODE:", "CL205": r"RELEASE_DISTRIBUTION:",
     "CL206": r"b:", "CL207": r"export RELEASE_NODE=",

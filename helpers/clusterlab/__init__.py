@@ -27,14 +27,15 @@ from .gates.system import prerequisites, versions
 from .lab import outsider, tls
 from .lab.cookie import Cookie
 from .lab.lifecycle import Lab, lab, start
-from .lab.registry import clean
+from .lab.registry import clean, projects
 from .model.snapshot import DnsAnswer, Member, Snapshot
 from .model.topology import clusters, is_full_mesh, islands, one_sided, to_graph
-from .observe import epmd, erlang, resolver
+from .observe import detection, epmd, erlang, resolver
 from .observe.erlang import rpc
 from .observe.probe import parse_node_list, parse_nslookup, probe
 from .render import draw, report
 from .render.checkdraw import draw_check
+from .render.detection import draw_detection, draw_timeline
 from .render.draw import draw_dns_matrix, draw_series, draw_topology
 from .waiting import wait_until
 from .workshop import security
@@ -56,10 +57,13 @@ __all__ = [
     "check",
     "clean",
     "clusters",
+    "detection",
     "draw",
     "draw_check",
+    "draw_detection",
     "draw_dns_matrix",
     "draw_series",
+    "draw_timeline",
     "draw_topology",
     "engine",
     "ensure_image",
@@ -79,6 +83,7 @@ __all__ = [
     "parse_nslookup",
     "prerequisites",
     "probe",
+    "projects",
     "report",
     "resolver",
     "rpc",

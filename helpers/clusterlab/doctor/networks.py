@@ -14,6 +14,7 @@ from .beam import (
     answering,
     beam_nodes,
     clusters,
+    flags,
     referenced_hosts,
     renamed_network_key,
     service_networks,
@@ -76,6 +77,31 @@ def unreachable_references(project: Project) -> list[Finding]:
                 f"(e.g. `networks: [{sorted(nets)[0]}]`).",
                 [_env_key(name, v) for v in sorted(variables)]
                 + [_svc(o, "networks") for o in sorted(owners)]))
+    return out
+
+
+@rule(("CL104", "warning", "BEAM services reach each other only through a third"))
+def partial_reach(project: Project) -> list[Finding]:
+    """One island (CL101 is quiet), but some pairs share no network: a partial partition
+    built into the file. Distribution is transitive, so the pair is dialled and fails;
+    OTP 25's global then disconnects nodes that can still talk (lesson 9)."""
+    out = []
+    for group in clusters(project).values():
+        nodes = sorted(s for s in group if service_networks(project, project.services[s])
+                       and flags(project.services[s]).get("kernel.connect_all") != "false")
+        apart = [(a, b) for i, a in enumerate(nodes) for b in nodes[i + 1:]
+                 if not shares_network(project, a, b)]
+        if not apart or _split(project, nodes):
+            continue
+        pairs = ", ".join(f"{a} and {b}" for a, b in apart)
+        out.append(_f("CL104", sorted({s for pair in apart for s in pair}),
+                      f"{pairs} share no network, but each shares one with another node of the "
+                      "cluster: they will be told about each other and fail to connect. On OTP "
+                      "25+ `global` then disconnects nodes that can still talk (\"in order to "
+                      "prevent overlapping partitions\"), so Node.list flaps.",
+                      "Give every node of the cluster a network in common with every other "
+                      "(one shared network).",
+                      [_svc(s, "networks") for pair in apart for s in pair]))
     return out
 
 

@@ -18,6 +18,8 @@ HELP: dict[str, tuple[str, str]] = {  # code → (finding, fix), Markdown as in 
               'one common network for every BEAM service'),
     "CL102": ("a service named in a service's environment (URL, `host:port`, `*_HOST`) is on a network it is not on: NXDOMAIN, the seed's `ExAws: HTTP ERROR: :nxdomain`",
               'attach that service (minio, jaeger, postgres…) to the same network'),
+    "CL104": ("BEAM services of one cluster that share no network, while each shares one with a third (a partial partition): they are told about each other and can't connect; OTP 25+ `global` disconnects nodes that can still talk, and `Node.list` flaps",
+              'a network in common for every pair of nodes (one shared network)'),
     "CL103": ('BEAM service with `network_mode` host/bridge/none/container: no Docker DNS',
               'a user-defined network'),
     "CL201": ('long names (`name`) with a dotless host: the node boots, but long-name peers refuse to dial it ("Hostname X is illegal")',

@@ -7,6 +7,7 @@ the service, so ``connect`` puts it back exactly as it was.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,10 +31,39 @@ class Faults:
     _record: Callable[[str | Sequence[str]], None]
     _record_wait: Callable[[Sequence[Container]], None]
 
-    def stop(self, service: str) -> None:
+    def stop(self, service: str, timeout: int = 2) -> None:
+        """``docker stop``: SIGTERM, then SIGKILL after ``timeout`` s (a lesson that drains
+        on shutdown gives it longer)."""
         container = self.container(service)
-        self._record(commands.docker("stop", "--time", "2", container.name))
-        container.stop(timeout=2)
+        self._record(commands.docker("stop", "--time", str(timeout), container.name))
+        container.stop(timeout=timeout)
+
+    def stop_in_background(self, service: str, timeout: int = 10) -> threading.Thread:
+        """``stop`` in a thread: ``docker stop`` returns only once the container exited, and
+        a lesson timing what the others notice must not wait for that."""
+        thread = threading.Thread(target=self.stop, args=(service, timeout), daemon=True)
+        thread.start()
+        return thread
+
+    def kill(self, service: str) -> None:
+        """``docker kill``: SIGKILL, the process is gone and the kernel closes its sockets."""
+        container = self.container(service)
+        self._record(commands.docker("kill", container.name))
+        container.kill()
+
+    def pause(self, service: str) -> None:
+        """``docker pause``: frozen by the cgroup freezer, its connections open and silent."""
+        container = self.container(service)
+        self._record(commands.docker("pause", container.name))
+        container.pause()
+
+    def unpause(self, service: str) -> None:
+        """Undo ``pause`` (nothing to do if the service is not paused)."""
+        container = self.container(service)
+        container.reload()
+        if container.status == "paused":
+            self._record(commands.docker("unpause", container.name))
+            container.unpause()
 
     def start(self, service: str, timeout: float = 30) -> None:
         since = time.time()
@@ -108,15 +138,19 @@ class Faults:
         engine.client().networks.get(name).disconnect(container)
         return name
 
-    def connect(self, service: str, network: str | None = None) -> None:
-        """Undo ``disconnect``, restoring the DNS aliases Compose had given the service."""
+    def connect(self, service: str, network: str | None = None,
+                aliases: Sequence[str] | None = None) -> None:
+        """Undo ``disconnect``, restoring the DNS aliases Compose had given the service; or,
+        with ``aliases``, attach it to one more of the lab's networks under those names
+        (how lesson 9 makes a partial partition whole)."""
         if network is None:
             cut = [net for (svc, net) in self._cut if svc == service]
             if len(cut) != 1:
                 raise ClusterLabError(f"Say which network to reconnect {service} to.")
             network = cut[0]
         name = network if (service, network) in self._cut else self.network(network)
-        aliases = self._cut.pop((service, name), [service])
+        restored = self._cut.pop((service, name), [service])
+        aliases = list(aliases) if aliases is not None else restored
         container = self.container(service)
         self._record(commands.network_connect(name, container.name, aliases))
         engine.client().networks.get(name).connect(container, aliases=aliases)

@@ -11,6 +11,7 @@ calls into nodes) and ``Faults`` (stop, hold, cut off).
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -187,6 +188,13 @@ class Lab(Looking, Faults):
         finally:
             registry.remove_project(self.project)
             registry.forget(self)
+
+    def down_in_background(self) -> threading.Thread:
+        """``down`` in a thread, so a lesson goes on while Compose removes the lab; join it
+        before the end (a kernel that exits removes its labs anyway)."""
+        thread = threading.Thread(target=self.down, name=f"down {self.project}", daemon=True)
+        thread.start()
+        return thread
 
     def model(self) -> dict[str, Any]:
         """The compose model exactly as the engine got it: labels, the pinned

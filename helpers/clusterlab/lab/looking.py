@@ -71,7 +71,7 @@ class Looking:
         return digest(result.output)
 
     def timeline(self, until: Callable[[Snapshot], bool], timeout: float = 15,
-                 names: Sequence[str] = ()) -> list[Snapshot]:
+                 names: Sequence[str] = (), *, only: Sequence[str] = ()) -> list[Snapshot]:
         """Probe back to back until ``until(snapshot)`` holds; every snapshot is kept.
 
         The last snapshot's ``taken_at`` minus the first's is the measured convergence.
@@ -79,7 +79,7 @@ class Looking:
         seen: list[Snapshot] = []
 
         def converged() -> bool:
-            seen.append(self.probe(names))
+            seen.append(self.probe(names, only=only))
             return until(seen[-1])
 
         wait_until(converged, timeout, interval=0.05, what=f"{self.title}: the condition")

@@ -15,12 +15,13 @@ from matplotlib.figure import Figure
 
 def figure(size: tuple[float, float]) -> Figure:
     """A new pyplot-free figure of ``size`` inches that a notebook will show."""
-    _show_in_notebooks()
+    show_in_notebooks()
     return Figure(figsize=size)
 
 
 @functools.cache
-def _show_in_notebooks() -> None:
+def show_in_notebooks() -> None:
+    """Register the PNG formatter for ``Figure`` in the running IPython, once."""
     try:
         from IPython import get_ipython
         from IPython.core.pylabtools import print_figure

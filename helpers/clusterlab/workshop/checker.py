@@ -125,6 +125,8 @@ def partition_and_heal(lab: Lab, expected: Expected, before: Snapshot,
     member = running(before).get(fault.service)
     node = member.node if member else None
     networks = list(lab.container(fault.service).attrs["NetworkSettings"]["Networks"])
+    if fault.kind == "pause":
+        return pause_and_unpause(lab, expected, node, progress)
     progress(f"cutting {fault.service} off the network …")
     cut_at, cut_wall = time.monotonic(), datetime.now(UTC)
     for network in networks:
@@ -158,6 +160,28 @@ def partition_and_heal(lab: Lab, expected: Expected, before: Snapshot,
     return fault_result(expected, ran=True, still=still, seconds=seconds)
 
 
+def pause_and_unpause(lab: Lab, expected: Expected, node: str | None,
+                      progress: Progress = say) -> Result:
+    """The ``[fault] pause`` step: freeze the service, probe the witnesses until none lists
+    it (or ``notice_seconds`` pass), unpause it. Its peers closed their connections when
+    they dropped it, so the unpaused node reads that at once: nothing stale survives."""
+    fault = expected.fault
+    assert fault is not None
+    progress(f"pausing {fault.service} …")
+    paused_at = time.monotonic()
+    lab.pause(fault.service)
+    try:
+        while still := still_listing(expected, lab.probe(expected.witnesses,
+                                                         only=expected.witnesses), node):
+            if time.monotonic() - paused_at >= fault.notice_seconds:
+                break
+    finally:
+        lab.unpause(fault.service)
+    seconds = time.monotonic() - paused_at
+    progress(f"{fault.service} unpaused after {seconds:.1f} s")
+    return fault_result(expected, ran=True, still=still, seconds=seconds)
+
+
 def run_check(lesson: Lesson, expected: Expected, file: Path, *, progress: Progress = say,
               timeout: float = 45) -> CheckReport:
     """Static checks, then up → observe → evaluate → down. The lab is always removed.
@@ -187,7 +211,7 @@ def run_check(lesson: Lesson, expected: Expected, file: Path, *, progress: Progr
                 results = [step, *evaluate(expected, observation, fault.after)]
             else:
                 results = [*evaluate(expected, observation, f"before {fault.service} is "
-                                     "cut off"), fault_result(expected, ran=False)]
+                                     f"{fault.done}"), fault_result(expected, ran=False)]
     finally:
         lab.down()
     return CheckReport(file, expected, results=tuple(results),

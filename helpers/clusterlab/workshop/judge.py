@@ -235,8 +235,12 @@ def fault_result(expected: Expected, *, ran: bool, still: Sequence[str] = (),
     fault = expected.fault
     assert fault is not None
     if not ran:
-        return Result(fault.label, False, (f"{fault.service} was not cut off: the criteria "
-                                           "must hold before the fault step",))
+        return Result(fault.label, False, (f"{fault.service} was not {fault.done}: the "
+                                           "criteria must hold before the fault step",))
+    if still and fault.kind == "pause":
+        return Result(fault.label, False, (
+            f"{words(still)} still listed {fault.service} {fault.notice_seconds:g} s after "
+            "it was paused: a frozen node stays in the cluster",))
     if still:
         return Result(fault.label, False, (
             f"{words(still)} still listed {fault.service} {seconds:.0f} s after it was cut "

@@ -109,20 +109,31 @@ Criterion = (Resolve | Cluster | SharedCookie | Http | OutsiderBlocked | CookieH
 
 @dataclass(frozen=True)
 class Partition:
-    """A fault step: cut ``service`` off every network until the other nodes of its
-    cluster notice (within ``notice_seconds``), plug it back in, then judge every
-    criterion again, allowing ``settle_seconds`` for the cluster to heal."""
+    """A fault step: cut ``service`` off every network (``kind = "partition"``) or
+    freeze it (``kind = "pause"``, ``docker pause``) until the other nodes of its cluster
+    notice (within ``notice_seconds``), undo it, then judge every criterion again,
+    allowing ``settle_seconds`` for the cluster to heal."""
 
     service: str
     notice_seconds: float = 20.0
+    kind: str = "partition"
 
     @property
     def label(self) -> str:
+        if self.kind == "pause":
+            return f"the other nodes drop {self.service} when it is paused"
         return f"the other nodes notice when {self.service} is cut off the network"
 
     @property
     def after(self) -> str:
+        if self.kind == "pause":
+            return f"after {self.service} was unpaused"
         return f"after {self.service}'s network came back"
+
+    @property
+    def done(self) -> str:
+        """What happened to the service, for messages: "cut off", "paused"."""
+        return "paused" if self.kind == "pause" else "cut off"
 
 
 @dataclass(frozen=True)
@@ -212,11 +223,13 @@ def _parse_fault(table: Any, criteria: Sequence[Criterion]) -> Partition | None:
         return None
     if not isinstance(table, Mapping):
         raise ExerciseError("expected.toml: `fault` must be a table: [fault] partition = \"svc\".")
-    if unknown := sorted(set(table) - {"partition", "notice_seconds"}):
+    if unknown := sorted(set(table) - {"partition", "pause", "notice_seconds"}):
         raise ExerciseError(f"expected.toml: unknown key(s) in [fault]: {', '.join(unknown)}.")
-    if not isinstance(table.get("partition"), str):
-        raise ExerciseError("expected.toml: [fault] needs `partition = \"<service>\"`.")
-    fault = Partition(table["partition"], float(table.get("notice_seconds", 20.0)))
+    kinds = [k for k in ("partition", "pause") if isinstance(table.get(k), str)]
+    if len(kinds) != 1:
+        raise ExerciseError("expected.toml: [fault] needs `partition = \"<service>\"` or "
+                            "`pause = \"<service>\"`.")
+    fault = Partition(table[kinds[0]], float(table.get("notice_seconds", 20.0)), kinds[0])
     if not any(isinstance(c, Cluster) and fault.service in c.services for c in criteria):
         raise ExerciseError(f"expected.toml: [fault] partitions {fault.service}, which no "
                             "[[cluster]] criterion names.")

@@ -12,6 +12,8 @@ defmodule ClusterLab.Application do
       (libcluster DNSPoll); each behaves like its upstream, see docs/fidelity.md
     * `HTTP_PORT` - serve a 200 "ok" stub (the minio/jaeger stand-in)
     * `HTTP_CHECK_URLS` - poll those URLs like an S3/OTLP client would
+    * `SHUTDOWN_DRAIN_MS`, `LEAVE_ON_SIGTERM` - a slow shutdown, and leaving the
+      cluster on SIGTERM before it (`ClusterLab.Leave`, lesson 9)
 
   Last, it touches `/tmp/clusterlab/ready` (the image's HEALTHCHECK tests it)
   and prints `[clusterlab] ready <node>`, the line the lab waits for.
@@ -29,10 +31,11 @@ defmodule ClusterLab.Application do
 
     strategy = Env.get("CLUSTER_STRATEGY", "none")
     Logger.info("[clusterlab] node #{node()} starting, CLUSTER_STRATEGY=#{strategy}")
-    children = monitor() ++ strategy(strategy) ++ http_children()
+    children = monitor() ++ strategy(strategy) ++ http_children() ++ ClusterLab.Leave.children()
 
     with {:ok, pid} <-
            Supervisor.start_link(children, strategy: :one_for_one, name: ClusterLab.Supervisor) do
+      :ok = ClusterLab.Leave.install()
       File.touch!(ClusterLab.state_path("ready"))
       # Printed, not logged: the lab waits for this exact line on the log stream,
       # which costs nothing while idle (a fast healthcheck execs every 300 ms forever).
