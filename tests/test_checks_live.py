@@ -4,10 +4,10 @@ right words, the solution passes, and plausible wrong fixes fail for the right r
 from __future__ import annotations
 
 import pytest
-from clusterlab.lab import registry
 from clusterlab.lab.cookie import Cookie
-from clusterlab.progress import quiet
 from clusterlab.workshop.exercise import exercise, exercises
+
+from .exercise_files import check_edited
 
 pytestmark = pytest.mark.docker
 
@@ -23,16 +23,7 @@ ON_MSVC = "    networks: [msvc_default]\n"
 
 def run(tmp_path, edits: list[tuple[str, str]] | None = None, file=None, ex=EX):
     """Check the learner's file after text ``edits``; assert it left nothing running."""
-    if file is None:
-        source = ex.compose_file.read_text()
-        for old, new in edits or []:
-            assert old in source, old
-            source = source.replace(old, new)
-        file = tmp_path / "compose.yaml"
-        file.write_text(source)
-    report = ex.check(file, progress=quiet)
-    assert report.project and report.project not in registry.projects(), "lab left behind"
-    return report
+    return check_edited(ex, tmp_path, edits or (), file)
 
 
 def test_untouched_exercise_fails_with_the_expected_messages():

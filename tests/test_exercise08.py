@@ -7,12 +7,14 @@ from __future__ import annotations
 import random
 
 import pytest
-from clusterlab.lab import ipv6, registry
+from clusterlab.lab import ipv6
 from clusterlab.observe import remote
 from clusterlab.progress import quiet
 from clusterlab.workshop.exercise import exercise
 from clusterlab.workshop.judge import Observation, RemoteOutcome, evaluate
 from clusterlab.workshop.spec import Remote, parse_expected
+
+from .exercise_files import check_edited
 
 NODES = ["api", "worker", "billing"]
 FLAG = "ERL_AFLAGS: -proto_dist inet6_tcp"
@@ -64,15 +66,7 @@ EX = exercise("08")
 
 
 def run(tmp_path, edits):
-    source = EX.compose_file.read_text()
-    for old, new in edits:
-        assert old in source, old
-        source = source.replace(old, new)
-    file = tmp_path / "compose.yaml"
-    file.write_text(source)
-    report = EX.check(file, progress=quiet)
-    assert report.project and report.project not in registry.projects(), "lab left behind"
-    return report
+    return check_edited(EX, tmp_path, edits)
 
 
 def unreachable(report) -> list[str]:

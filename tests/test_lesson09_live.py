@@ -5,9 +5,9 @@ plausible wrong fixes fail for the right reason."""
 from __future__ import annotations
 
 import pytest
-from clusterlab.lab import registry
-from clusterlab.progress import quiet
 from clusterlab.workshop.exercise import exercise
+
+from .exercise_files import check_edited
 
 pytestmark = pytest.mark.docker
 
@@ -36,14 +36,7 @@ CASES = [
 
 @pytest.mark.parametrize(("edits", "problems"), CASES)
 def test_exercise_09_verdicts(tmp_path, edits, problems):
-    source = EX.compose_file.read_text()
-    for old, new in edits:
-        assert old in source, old
-        source = source.replace(old, new)
-    file = tmp_path / "compose.yaml"
-    file.write_text(source)
-    report = EX.check(file, progress=quiet)
-    assert report.project and report.project not in registry.projects(), "lab left behind"
+    report = check_edited(EX, tmp_path, edits)
     assert not report.static and report.start_error is None, str(report)
     assert report.problems == problems, str(report)
     assert report.passed == (not problems)
