@@ -1,7 +1,4 @@
 """Cookies: missing, weak, differing or visible ones (CL4xx).
-
-One small pure function per pitfall over the typed ``Project``, registered with its codes
-by ``@rule``; messages never contain a cookie.
 """
 
 from __future__ import annotations

@@ -1,7 +1,4 @@
 """Discovery: DNS queries, host lists, connect-once, connect_all (CL3xx).
-
-One small pure function per pitfall over the typed ``Project``, registered with its codes
-by ``@rule``; messages never contain a cookie.
 """
 
 from __future__ import annotations

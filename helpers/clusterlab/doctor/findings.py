@@ -4,7 +4,8 @@ The rules themselves live by family (reading, networks, names, discovery, cookie
 ports): each is a small pure function over the typed ``Project`` registered with its codes
 by ``@rule``; the package imports every family, so the catalogue is complete once
 ``clusterlab.doctor`` is imported. Each rule returns ``Finding``s with a stable code, so CI
-can gate on them and docs can link them (docs/doctor.md lists the catalogue).
+can gate on them and docs can link them (docs/doctor.md lists the catalogue). Messages
+never contain a cookie.
 """
 
 from __future__ import annotations

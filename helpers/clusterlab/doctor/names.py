@@ -1,8 +1,5 @@
 """Node names: long/short names and hosts, names Docker's DNS answers, env.sh overrides
 (CL2xx), and the seed's msvc_default trap (CL6xx).
-
-One small pure function per pitfall over the typed ``Project``, registered with its codes
-by ``@rule``; messages never contain a cookie.
 """
 
 from __future__ import annotations

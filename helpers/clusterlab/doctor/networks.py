@@ -1,8 +1,5 @@
 """Networks: BEAM services split across networks, references to services elsewhere, no
 Docker DNS (CL1xx).
-
-One small pure function per pitfall over the typed ``Project``, registered with its codes
-by ``@rule``; messages never contain a cookie.
 """
 
 from __future__ import annotations

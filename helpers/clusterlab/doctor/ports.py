@@ -1,7 +1,4 @@
 """Ports: EPMD and distribution ports published to the host, fixed ports on scaled services (CL5xx).
-
-One small pure function per pitfall over the typed ``Project``, registered with its codes
-by ``@rule``; messages never contain a cookie.
 """
 
 from __future__ import annotations

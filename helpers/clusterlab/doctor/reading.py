@@ -1,8 +1,5 @@
 """How the file was read: Compose refuses it, a BEAM service the doctor cannot model,
 unset inputs (CL0xx).
-
-One small pure function per pitfall over the typed ``Project``, registered with its codes
-by ``@rule``; messages never contain a cookie.
 """
 
 from __future__ import annotations
