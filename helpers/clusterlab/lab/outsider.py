@@ -110,12 +110,14 @@ class Outsider:
                    for entry in ("ca.pem", tls.OUTSIDER, tls.ROGUE)} if tls_dir.is_dir() else {}
         lab._record(commands.docker(
             "run", "-d", "--name", name, "--network", network, "--hostname", HOST,
+            "--dns-search", ".",
             "--label", f"{engine.LABEL}={lab.project}", "--entrypoint", "sleep",
             *[f"-v{source}:{spec['bind']}:ro" for source, spec in volumes.items()],
             image, "infinity"))
         container = engine.client().containers.run(
             image, ["infinity"], entrypoint="sleep", name=name, hostname=HOST,
-            network=network, labels=labels, volumes=volumes, detach=True)
+            network=network, labels=labels, volumes=volumes, detach=True,
+            dns_search=["."])  # hermetic like the lab's services (stack.pin_resolver)
         return cls(lab, container, network)
 
     def _argv(self, tls_kind: str | None) -> list[str]:
