@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import docker.errors
 import pytest
 import requests
+from clusterlab.errors import StuckNetwork
 from clusterlab.lab import registry
 
 
@@ -38,16 +42,42 @@ class StaleEndpointApi:
 
 def test_a_stale_endpoint_is_disconnected_by_force_and_the_network_removed():
     api = StaleEndpointApi()
-    assert registry._network_removed(api, "cl08-abc_v6net") is False
+    registry._remove_network(api, "cl08-abc_v6net", "cl08-abc_v6net", timeout=5)
     assert api.disconnected == [("cl08-abc-n2-1", True)]
-    assert registry._network_removed(api, "cl08-abc_v6net") is True
     assert api.removed
 
 
-def test_an_endpoint_that_will_not_go_is_still_reported():
-    api = StaleEndpointApi(forced=False)
-    for _ in range(3):
-        assert registry._network_removed(api, "cl08-abc_v6net") is False
+class HiddenEndpointApi(StaleEndpointApi):
+    """What dockerd did here under load: refuses for an endpoint it lists nowhere."""
+
+    def inspect_network(self, network: str) -> dict:
+        return {"Containers": {}}
+
+
+def test_an_endpoint_the_engine_hides_is_named_as_such_not_waited_on_for_30_s():
+    api = HiddenEndpointApi()
+    started = time.monotonic()
+    with pytest.raises(StuckNetwork, match=r"cl08-abc_v6net.*lists no container") as err:
+        registry._remove_network(api, "0d37d98a", "cl08-abc_v6net", stuck_after=0.3)
+    assert time.monotonic() - started < 5
+    assert "Restart the Docker daemon" in str(err.value)
     assert not api.removed
-    with pytest.raises(docker.errors.APIError):
-        api.remove_network("cl08-abc_v6net")
+
+
+def test_a_stuck_orphan_does_not_stop_the_next_lab(monkeypatch):
+    """A new lab reaps dead owners' labs; one the engine won't let go is warned about once."""
+    calls = []
+
+    def stuck(project, **_):
+        calls.append(project)
+        raise StuckNetwork("The engine will not remove network cl08-abc_v6net")
+
+    monkeypatch.setattr(registry, "projects",
+                        lambda: {"cl08-abc": {registry.OWNER: f"{socket.gethostname()}/1"}})
+    monkeypatch.setattr(registry, "pid_alive", lambda pid: False)
+    monkeypatch.setattr(registry, "remove_project", stuck)
+    monkeypatch.setattr(registry, "_stuck", set())
+    with pytest.warns(UserWarning, match="cl08-abc_v6net"):
+        assert registry.reap_orphans() == []
+    assert registry.reap_orphans() == []
+    assert calls == ["cl08-abc"]

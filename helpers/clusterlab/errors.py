@@ -95,3 +95,11 @@ class InvalidOption(ClusterLabError):
 
 class AddressPoolExhausted(LabStartError):
     """Every subnet of the labs' range is in use (the message names the range and setting)."""
+
+
+class StuckNetwork(ClusterLabError):
+    """The engine refuses to remove a network for an endpoint it no longer shows: a
+    Docker bug seen under heavy load. Only a daemon restart clears it."""
+
+    hint = ("Restart the Docker daemon (`sudo systemctl restart docker`), then run "
+            "`clusterlab clean`.")
