@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import docker.errors
 
-from ..errors import ClusterLabError, LabNotFound
+from ..errors import ClusterLabError, ConvergenceTimeout, LabNotFound
 from ..gates import engine
 from ..waiting import wait_until
 
@@ -118,7 +118,7 @@ def _removed(remove: Callable[[], Any]) -> bool:
     return True
 
 
-def remove_project(project: str, *, files: bool = True) -> int:
+def remove_project(project: str, *, files: bool = True, network_timeout: float = 30) -> int:
     """Force-remove everything labelled with ``project`` (and, with ``files``, its working
     files: the started model, a lab CA); returns how many engine objects went."""
     if not project:  # an empty name would match every lab on the engine
@@ -129,8 +129,8 @@ def remove_project(project: str, *, files: bool = True) -> int:
         _removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
         removed += 1
     for row in engine.labelled("networks", project):
-        wait_until(lambda row=row: _removed(lambda: api.remove_network(row["Id"])), timeout=30,
-                   what=f"removing network {row['Name']}")
+        wait_until(lambda row=row: _removed(lambda: api.remove_network(row["Id"])),
+                   timeout=network_timeout, what=f"removing network {row['Name']}")
         removed += 1
     for row in engine.labelled("volumes", project):
         api.remove_volume(row["Name"], force=True)
@@ -169,6 +169,14 @@ def reap_orphans() -> list[str]:
     for project, labels in projects().items():
         owner_host, _, pid = labels.get(OWNER, "").partition("/")
         if owner_host == host and pid.isdigit() and not pid_alive(int(pid)):
-            remove_project(project)
+            # A network left alone, which the engine says still has endpoints although no
+            # container is on it (a stale endpoint: seen on Docker 20.10), can't be removed
+            # however long one waits; it must not fail, or delay by 30 s, every lab that
+            # starts meanwhile. `clusterlab clean` still reports it.
+            alone = not engine.labelled("containers", project)
+            try:
+                remove_project(project, network_timeout=0 if alone else 30)
+            except ConvergenceTimeout:
+                continue
             reaped.append(project)
     return reaped
