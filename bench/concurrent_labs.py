@@ -5,9 +5,10 @@
     .venv/bin/python bench/concurrent_labs.py --sweep 1,10,20,40   # the capacity table
 
 Prints the time until every lab was a full mesh, the host's memory at the peak against
-before, per-lab memory and CPU (cgroup CPU time of its 3 containers until meshed, and its
-rate once idle) and the time to remove them all. ``--sweep`` runs one such round per
-count, one after the other, and prints the instructors' table in markdown
+before, per-lab memory (its 3 containers' cgroups, as `docker stats` counts) and CPU
+(cgroup CPU time of its 3 containers until meshed, and its rate once idle) and the time
+to remove them all. ``--sweep`` runs one such round per count, one after the other,
+and prints the instructors' table in markdown
 (labs/README.md). Each lab's networks take a /24 of CLUSTERLAB_SUBNETS (Docker's own
 pools hold about 30 networks). The engine is shared: say how busy it was (the load
 average is printed) when you quote a figure.
@@ -38,13 +39,16 @@ def one_round(count: int, starting: int, idle: float, verbose: bool) -> dict[str
     print(f"{count} three-node labs, {starting} starting at a time, on one engine "
           f"(load average before: {load:.1f})")
     print(f"  every lab a full mesh after      {result.all_converged:7.1f} s")
+    print(f"  one lab, create → up: median / max   {row['median up s']:5.1f} / "
+          f"{row['max up s']:.1f} s")
     print(f"  one lab, create → mesh: median / max {statistics.median(result.mesh_seconds):5.1f}"
           f" / {max(result.mesh_seconds):.1f} s")
     print(f"  containers / networks at peak    {peak['containers']:7d} / {peak['networks']} "
           "(every lab on the engine)")
     print(f"  host memory used: before / peak  {result.before_mib:7.0f} / "
           f"{result.peak_mib:.0f} MiB")
-    print(f"  per lab                          {result.memory_per_lab:7.0f} MiB")
+    print(f"  per lab (its containers, median) {result.memory_per_lab:7.0f} MiB; host grew "
+          f"{(result.peak_mib - result.before_mib) / count:.0f} MiB per lab (others' labs too)")
     if result.boot_cpu:
         print(f"  CPU per lab until meshed         {row['boot CPU s per lab']:7.1f} s (median)")
     if result.idle_cpu:
@@ -55,13 +59,15 @@ def one_round(count: int, starting: int, idle: float, verbose: bool) -> dict[str
 
 
 def table(rows: list[dict[str, float]], starting: int) -> str:
-    lines = ["| labs at once | all meshed after | one lab, create → mesh (median / max) "
+    lines = ["| labs started at once | all meshed after | one lab, start → up (median / max) "
+             "| one lab, start → mesh (median / max) "
              "| MiB per lab | labs per GiB | CPU per lab to mesh | CPU per idle lab "
              "| load before |",
-             "|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {row['labs']:.0f} | {row['all converged s']:.0f} s "
-                     f"| {row['median up→mesh s']:.1f} / {row['max up→mesh s']:.1f} s "
+                     f"| {row['median up s']:.0f} / {row['max up s']:.0f} s "
+                     f"| {row['median up→mesh s']:.0f} / {row['max up→mesh s']:.0f} s "
                      f"| {row['MiB per lab']:.0f} | {row['labs per GiB']:.0f} "
                      f"| {row['boot CPU s per lab']:.1f} s "
                      f"| {row['idle CPU % per lab']:.1f} % of a core "

@@ -169,14 +169,15 @@ def reap_orphans() -> list[str]:
     for project, labels in projects().items():
         owner_host, _, pid = labels.get(OWNER, "").partition("/")
         if owner_host == host and pid.isdigit() and not pid_alive(int(pid)):
-            # A network left alone, which the engine says still has endpoints although no
-            # container is on it (a stale endpoint: seen on Docker 20.10), can't be removed
-            # however long one waits; it must not fail, or delay by 30 s, every lab that
-            # starts meanwhile. `clusterlab clean` still reports it.
+            # Reaping is housekeeping: it must never fail, or hold up by 30 s, the lab that
+            # is starting. Some leftovers can't be removed by waiting: a network the engine
+            # says still has endpoints though no container is on it (a stale endpoint, seen
+            # on Docker 20.10), an overlay network a Swarm service still uses. They are
+            # left for `clusterlab clean`, which reports them.
             alone = not engine.labelled("containers", project)
             try:
                 remove_project(project, network_timeout=0 if alone else 30)
-            except ConvergenceTimeout:
+            except (ConvergenceTimeout, docker.errors.APIError):
                 continue
             reaped.append(project)
     return reaped

@@ -52,6 +52,23 @@ def cpu_seconds(container_id: str) -> float | None:
     return None
 
 
+def memory_mib(container_id: str) -> float | None:
+    """A container's memory as ``docker stats`` counts it (usage less inactive page cache)."""
+    for usage, stat, inactive in (
+            (_CGROUP / "memory" / "docker" / container_id / "memory.usage_in_bytes",
+             _CGROUP / "memory" / "docker" / container_id / "memory.stat", "total_inactive_file"),
+            (_CGROUP / "system.slice" / f"docker-{container_id}.scope" / "memory.current",
+             _CGROUP / "system.slice" / f"docker-{container_id}.scope" / "memory.stat",
+             "inactive_file")):
+        try:
+            used = int(usage.read_text())
+            fields = dict(line.split() for line in stat.read_text().splitlines())
+        except OSError:
+            continue
+        return (used - int(fields.get(inactive, 0))) / 2**20
+    return None
+
+
 @dataclass
 class Crowd:
     """What a run of many labs measured."""
@@ -63,16 +80,23 @@ class Crowd:
     before_mib: float = 0.0
     peak_mib: float = 0.0
     removed_seconds: float = 0.0
+    lab_mib: list[float] = field(default_factory=list)  # each lab's 3 containers, once meshed
     boot_cpu: list[float] = field(default_factory=list)  # CPU s per lab, up to its mesh
     idle_cpu: list[float] = field(default_factory=list)  # CPU % per lab once meshed
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def memory_per_lab(self) -> float:
+        """Median of the labs' own containers (cgroups); else what the host's memory grew by,
+        which other engines' users also move on a shared host."""
+        if self.lab_mib:
+            return statistics.median(self.lab_mib)
         return (self.peak_mib - self.before_mib) / max(1, len(self.labs))
 
     def summary(self) -> dict[str, float]:
         return {"labs": len(self.labs), "all converged s": self.all_converged,
+                "median up s": statistics.median(self.up_seconds),
+                "max up s": max(self.up_seconds),
                 "median up→mesh s": statistics.median(self.mesh_seconds),
                 "max up→mesh s": max(self.mesh_seconds),
                 "MiB per lab": self.memory_per_lab,
@@ -87,6 +111,11 @@ def _lab_cpu(lab: Lab) -> float | None:
     return None if any(s is None for s in seconds) else sum(s for s in seconds if s)
 
 
+def _lab_mib(lab: Lab) -> float | None:
+    mib = [memory_mib(c.id) for c in lab.containers()]
+    return None if any(m is None for m in mib) else sum(m for m in mib if m)
+
+
 def _why(snapshot: Snapshot | None) -> str:
     if snapshot is None:
         return "never probed"
@@ -94,22 +123,28 @@ def _why(snapshot: Snapshot | None) -> str:
                      for m in snapshot.members)
 
 
+def _meshed(crowd: Crowd, lab: Lab, started: float, last: dict[Lab, Snapshot | None]) -> bool:
+    """Probe ``lab`` once; if it is a full mesh, record how long it took and its CPU."""
+    last[lab] = snapshot = lab.probe(())
+    if not snapshot.is_full_mesh():
+        return False
+    with crowd._lock:
+        crowd.mesh_seconds.append(time.monotonic() - started)
+        if (cpu := _lab_cpu(lab)) is not None:
+            crowd.boot_cpu.append(cpu)
+    return True
+
+
 def converge(crowd: Crowd, starts: dict[Lab, float], timeout: float, probing: int,
-             progress: Progress) -> None:
-    """Probe every lab, ``probing`` at a time, round after round, until each is a full mesh."""
-    waiting = list(crowd.labs)
+             progress: Progress, meshed: set[Lab] | None = None) -> None:
+    """Probe every lab not yet ``meshed``, ``probing`` at a time, round after round, until
+    each is a full mesh."""
+    waiting = [lab for lab in crowd.labs if lab not in (meshed or set())]
     last: dict[Lab, Snapshot | None] = dict.fromkeys(waiting)
     deadline = time.monotonic() + timeout
 
     def probe(lab: Lab) -> tuple[Lab, bool]:
-        last[lab] = snapshot = lab.probe(())
-        if not snapshot.is_full_mesh():
-            return lab, False
-        with crowd._lock:
-            crowd.mesh_seconds.append(time.monotonic() - starts[lab])
-            if (cpu := _lab_cpu(lab)) is not None:
-                crowd.boot_cpu.append(cpu)
-        return lab, True
+        return lab, _meshed(crowd, lab, starts[lab], last)
 
     with ThreadPoolExecutor(probing) as pool:
         while waiting:
@@ -137,6 +172,7 @@ def crowd(count: int, starting: int = 8, *, probing: int = 4, timeout: float = 1
     result = Crowd(before_mib=used_mib())
     result.peak_mib = result.before_mib
     starts: dict[Lab, float] = {}
+    meshed: set[Lab] = set()
     sampling = threading.Event()
 
     def sample() -> None:  # the real peak, not the memory at one moment
@@ -152,6 +188,8 @@ def crowd(count: int, starting: int = 8, *, probing: int = 4, timeout: float = 1
         lab.up(timeout=timeout)
         with result._lock:
             result.up_seconds.append(time.monotonic() - began)
+        if _meshed(result, lab, began, {}):  # often already: no need to wait for the others
+            meshed.add(lab)
 
     sampler = threading.Thread(target=sample, daemon=True, name="memory sampler")
     sampler.start()
@@ -164,9 +202,10 @@ def crowd(count: int, starting: int = 8, *, probing: int = 4, timeout: float = 1
                 pool.shutdown(cancel_futures=True)  # start no more labs: we are failing
                 raise
         progress(f"{count} labs up after {time.monotonic() - first:.1f} s; probing")
-        converge(result, starts, timeout, probing, progress)
+        converge(result, starts, timeout, probing, progress, meshed)
         result.all_converged = time.monotonic() - first
         result.peak_mib = max(result.peak_mib, used_mib())
+        result.lab_mib = [m for lab in result.labs if (m := _lab_mib(lab)) is not None]
         if idle_seconds > 0:
             before = {lab: _lab_cpu(lab) for lab in result.labs}
             time.sleep(idle_seconds)  # measuring a rate: CPU used over a fixed window
