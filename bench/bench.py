@@ -1,13 +1,14 @@
 """ClusterLab benchmark: prints each figure, its target and how it was measured.
 
     .venv/bin/python bench/bench.py              # warm figures (image cached)
-    .venv/bin/python bench/bench.py --cold       # also a cold image build (removes the cache)
+    .venv/bin/python bench/bench.py --cold       # also a cold image build (throwaway tags)
     .venv/bin/python bench/bench.py --notebooks  # also the wall time of every notebook
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -27,14 +28,52 @@ def figure(name: str, value: str, target: str, how: str) -> None:
 
 
 def cold_build() -> None:
+    """Bootstrap both bases and build the image under throwaway names, then remove them.
+
+    The shared ``clusterlab/app`` and ``clusterlab/base`` tags are never touched (other
+    labs on this engine use them); freshly imported bases have new IDs, so nothing comes
+    from the build cache either: this is the build a machine without images does.
+    """
+    suffix = f"{os.getpid()}"
+    shared = image.REPOSITORY, image.BASE_REPOSITORY, image.SLIM
+    image.REPOSITORY = f"clusterlab-bench/app-{suffix}"
+    image.BASE_REPOSITORY = f"clusterlab-bench/base-{suffix}"
+    image.SLIM = f"clusterlab-bench/no-slim-{suffix}:none"  # as on a machine without it
     client = engine.client()
-    for ref in [image._bootstrap_tag(), *(t for i in client.images.list(image.REPOSITORY)
-                                          for t in i.tags)]:
-        subprocess.run(["docker", "rmi", "-f", ref], capture_output=True)
-    started = time.monotonic()
-    built = image.ensure_image(quiet)
-    figure("cold image build (offline bootstrap)", f"{time.monotonic() - started:.1f} s",
-           "≤ 120 s", f"base {built.base} removed, then ensure_image()")
+    try:
+        started = time.monotonic()
+        built = image.ensure_image(quiet, force=True)
+        seconds = time.monotonic() - started
+        size = client.images.get(built.tag).attrs["Size"] / 1e6
+        figure("cold image build (offline bootstrap)", f"{seconds:.1f} s", "≤ 45 s",
+               f"both bases mmdebstrapped + docker build, tags {image.REPOSITORY}/"
+               f"{image.BASE_REPOSITORY} (removed after)")
+        figure("image size (cold build)", f"{size:.0f} MB", "≤ 150 MB",
+               f"docker image inspect; runtime base {image.runtime_image(quiet)}")
+    finally:
+        bases = {i.id for i in client.images.list(image.BASE_REPOSITORY)}
+        for ref in {t for i in client.images.list(image.REPOSITORY) for t in i.tags}:
+            subprocess.run(["docker", "rmi", ref], capture_output=True)
+        remove_built_on(bases)
+        for ref in {t for i in client.images.list(image.BASE_REPOSITORY) for t in i.tags}:
+            subprocess.run(["docker", "rmi", ref], capture_output=True)
+        image.REPOSITORY, image.BASE_REPOSITORY, image.SLIM = shared
+
+
+def remove_built_on(bases: set[str]) -> None:
+    """Untagged images left by a build on ``bases`` (the build stage): only ours."""
+    parents = {i.id: i.attrs.get("Parent", "") for i in engine.client().images.list(all=True)}
+
+    def on_ours(image_id: str) -> bool:
+        while image_id:
+            if image_id in bases:
+                return True
+            image_id = parents.get(image_id, "")
+        return False
+
+    for item in engine.client().images.list(filters={"dangling": True}):
+        if item.id not in bases and on_ours(item.id):
+            subprocess.run(["docker", "rmi", item.id], capture_output=True)
 
 
 def cached_check() -> None:
@@ -88,7 +127,7 @@ def lab_figures() -> None:
                f"docker stats; min {min(memory):.0f}, max {max(memory):.0f} MiB")
     tag = image.ensure_image(quiet).tag
     size = engine.client().images.get(tag).attrs["Size"] / 1e6
-    figure("image size", f"{size:.0f} MB", "≤ 300 MB", f"docker image inspect {tag}")
+    figure("image size", f"{size:.0f} MB", "≤ 150 MB", f"docker image inspect {tag}")
 
 
 def notebooks() -> None:

@@ -40,6 +40,37 @@ def test_the_tag_depends_on_the_inputs_alone(app: Path):
     assert edited != first
     assert image.inputs_hash(image.inputs_manifest(app, release="trixie")) != edited
     assert image.inputs_hash(image.inputs_manifest(app, packages=("elixir",))) != edited
+    assert image.inputs_hash(image.inputs_manifest(app, runtime=("bind9-dnsutils",))) != edited
+
+
+def _apt_installs(stage: str) -> set[str]:
+    """The packages one stage of the Dockerfile installs with apt (the online path)."""
+    text = (APP / "Dockerfile").read_text().replace("\\\n", " ")
+    body = text.split(f"FROM ${{{stage}}}", 1)[1].split("\nFROM ", 1)[0]
+    line = body.split("--no-install-recommends", 1)[1].split("&&", 1)[0]
+    return set(line.split())
+
+
+def test_the_dockerfile_installs_what_the_offline_bases_hold():
+    """Online (apt in the Dockerfile) and offline (mmdebstrap) must give the same image."""
+    assert _apt_installs("BASE") == set(image.BASE_PACKAGES)
+    assert _apt_installs("RUNTIME") == set(image.RUNTIME_PACKAGES)
+    skip = (APP / "Dockerfile").read_text().split("dpkg-query -W", 1)[1].split(">/dev/null")[0]
+    assert set(skip.replace("\\", " ").split()) == set(image.RUNTIME_PACKAGES)
+
+
+def test_each_base_is_tagged_by_its_recipe(monkeypatch):
+    monkeypatch.setattr(image, "apt_sources", lambda: Path("/etc/apt/sources.list"))
+    build, runtime = image._bootstrap_tag(), image._bootstrap_tag(image.RUNTIME_PACKAGES,
+                                                                   "runtime-")
+    assert build != runtime and runtime.startswith(f"{image.BASE_REPOSITORY}:bookworm-runtime-")
+    argv = image.bootstrap_argv(Path("/t/toolchain.tar"), Path("/t/runtime.tar"))
+    assert "--variant=essential" in argv and "--dpkgopt=path-exclude=/usr/lib/*/gconv/*" in argv
+    assert f"--include={','.join(image.RUNTIME_PACKAGES)}" in argv
+    snapshot, toolchain = (a for a in argv if a.startswith("--customize-hook="))
+    assert '-C "$1" -cf /t/runtime.tar' in snapshot and "'--exclude=./proc/*'" in snapshot
+    assert toolchain.endswith("install -oDPkg::Chroot-Directory=\"$1\" elixir erlang-base")
+    assert argv[-3:-1] == ["bookworm", "/t/toolchain.tar"]
 
 
 def test_build_outputs_are_not_inputs(app: Path):
@@ -56,6 +87,9 @@ def test_a_rebuild_says_what_changed(app: Path):
     new = image.inputs_manifest(app, release="trixie")
     assert image.changed_inputs(old, new) == [
         "Dockerfile changed", "debian release bookworm → trixie", "lib/new.ex added"]
+    slimmer = image.inputs_manifest(app, release="trixie", runtime=("bind9-dnsutils",))
+    assert image.changed_inputs(new, slimmer) == [
+        f"runtime packages {' '.join(sorted(image.RUNTIME_PACKAGES))} → bind9-dnsutils"]
     assert image.changed_inputs(new, new) == []
 
 

@@ -1,8 +1,11 @@
 """The lab image: built from ``labs/app`` and cached by a hash of its inputs.
 
-No registry is reachable on the machines we teach on, so the Debian base is
+No registry is reachable on the machines we teach on, so the Debian bases are
 bootstrapped offline (mmdebstrap from the host's own apt sources, then
-``docker import``) whenever ``debian:bookworm-slim`` can't be found or pulled.
+``docker import``) whenever ``debian:bookworm-slim`` can't be found or pulled. There
+are two: the toolchain (Elixir) that builds the release, and a small runtime base that
+the image runs on: only the libraries the release's own ERTS links against and the
+tools the lessons run inside a node. Both are bootstrapped at once, in parallel.
 
 The tag is a hash of the *inputs* only (app sources with the Dockerfile, Debian
 release, base package list), never of the base image's ID: an mmdebstrap base is not
@@ -15,12 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 import shutil
 import subprocess
 import tarfile
 import tempfile
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,18 +40,34 @@ REPOSITORY = "clusterlab/app"
 DEBIAN_RELEASE = "bookworm"
 SLIM = f"debian:{DEBIAN_RELEASE}-slim"
 BASE_REPOSITORY = "clusterlab/base"
-BASE_PACKAGES = ("elixir", "erlang-base", "dnsutils")
+BASE_PACKAGES = ("elixir", "erlang-base")
+"""The toolchain base: what ``mix release`` needs (the Dockerfile's build stage)."""
+RUNTIME_PACKAGES = ("bind9-dnsutils", "libssl3", "libstdc++6", "libtinfo6", "zlib1g",
+                    "libsystemd0", "procps")
+"""The runtime base: the release's ERTS links against libstdc++6, libtinfo6, zlib1g
+(beam.smp), libsystemd0 (epmd) and libssl3 (crypto); the lessons exec nslookup and dig
+(bind9-dnsutils) and ps (procps); Debian's essential set has sh, timeout, awk, getent."""
 _SKIP = {"_build", "deps", ".elixir_ls", ".git"}
 _APT_SOURCES = (Path("/etc/apt/sources.list.d/debian.sources"), Path("/etc/apt/sources.list"))
-_SLIM_DOCS = ("path-exclude=/usr/share/man/*", "path-exclude=/usr/share/doc/*",
+_SLIM_DOCS = ("force-unsafe-io",  # no fsync per unpacked file: a throwaway rootfs
+              "path-exclude=/usr/share/man/*", "path-exclude=/usr/share/doc/*",
               "path-exclude=/usr/share/locale/*", "path-include=/usr/share/doc/*/copyright")
+# Nothing in a node converts character sets (glibc's iconv modules: 8 MB).
+_SLIM_RUNTIME = ("path-exclude=/usr/lib/*/gconv/*",)
+# The essential set, not minbase: no apt, gpgv or keyrings in a base nothing installs
+# into later. The merged-/usr hook makes the layout with the tiny usr-is-merged package
+# instead of usrmerge, which would pull in 55 MB of Perl.
+_VARIANT = "--variant=essential"
+_MERGED_USR = Path("/usr/share/mmdebstrap/hooks/merged-usr")
 
 
 # Labels on every app image we build: what it was built from, and on which base.
 INPUTS_LABEL = "io.clusterlab.inputs"  # the tag's hash
 MANIFEST_LABEL = "io.clusterlab.inputs.manifest"  # JSON: input name -> digest
-BASE_LABEL = "io.clusterlab.base"  # the base reference used for this build
+BASE_LABEL = "io.clusterlab.base"  # the toolchain base used for this build
 BASE_ID_LABEL = "io.clusterlab.base-id"  # its image ID on the building machine
+RUNTIME_LABEL = "io.clusterlab.runtime"  # the runtime base the image runs on
+RUNTIME_ID_LABEL = "io.clusterlab.runtime-id"
 _SCHEME = "inputs-v1"  # bump to invalidate every tag when the identity itself changes
 
 
@@ -82,10 +103,12 @@ def content_hash(root: Path, extra: Iterable[str] = ()) -> str:
 
 
 def inputs_manifest(root: Path, release: str = DEBIAN_RELEASE,
-                    packages: Iterable[str] = BASE_PACKAGES) -> dict[str, str]:
+                    packages: Iterable[str] = BASE_PACKAGES,
+                    runtime: Iterable[str] = RUNTIME_PACKAGES) -> dict[str, str]:
     """Every input of the image with its digest: what the tag hashes, and what a diff names."""
     manifest = {"scheme": _SCHEME, "debian release": release,
-                "base packages": " ".join(sorted(packages))}
+                "base packages": " ".join(sorted(packages)),
+                "runtime packages": " ".join(sorted(runtime))}
     for path in input_files(root):
         manifest[path.relative_to(root).as_posix()] = hashlib.sha256(
             path.read_bytes()).hexdigest()[:16]
@@ -107,7 +130,8 @@ def changed_inputs(old: dict[str, str], new: dict[str, str]) -> list[str]:
         elif key not in old:
             changes.append(f"{key} added")
         elif old[key] != new[key]:
-            what = "" if key.startswith(("debian", "base", "scheme")) else " changed"
+            what = "" if key.startswith(("debian", "base", "runtime", "scheme")) \
+                else " changed"
             changes.append(f"{key} {old[key]} → {new[key]}" if not what else f"{key}{what}")
     return changes
 
@@ -130,18 +154,28 @@ def _exists(ref: str) -> str | None:
 
 
 def base_image(progress: Progress = say) -> str:
-    """A bookworm base with Elixir: local slim image, a pull, or the offline bootstrap."""
+    """The toolchain base: local slim image, a pull, or the offline bootstrap."""
+    return _bases(progress)[0]
+
+
+def runtime_image(progress: Progress = say) -> str:
+    """The base the lab image runs on: local slim image, a pull, or the offline bootstrap."""
+    return _bases(progress)[1]
+
+
+def _bases(progress: Progress) -> tuple[str, str]:
     if _exists(SLIM):
-        return SLIM
-    if _exists(_bootstrap_tag()):
-        return _bootstrap_tag()
+        return SLIM, SLIM
+    build, runtime = _bootstrap_tag(), _bootstrap_tag(RUNTIME_PACKAGES, "runtime-")
+    if _exists(build) and _exists(runtime):
+        return build, runtime
     try:
         engine.client().images.pull(SLIM)
         progress(f"pulled {SLIM}")
-        return SLIM
+        return SLIM, SLIM
     except docker.errors.APIError:
-        progress(f"{SLIM} can't be pulled here (no registry); bootstrapping a base offline")
-    return bootstrap_base(progress)
+        progress(f"{SLIM} can't be pulled here (no registry); bootstrapping the bases offline")
+    return bootstrap_bases(progress)
 
 
 def apt_sources() -> Path:
@@ -152,33 +186,71 @@ def apt_sources() -> Path:
                           "Run on a Debian host, or make `debian:bookworm-slim` available.")
 
 
-def _bootstrap_tag() -> str:
-    packages = hashlib.sha256(" ".join(BASE_PACKAGES).encode()).hexdigest()[:8]
-    return f"{BASE_REPOSITORY}:bookworm-{packages}"
+def _bootstrap_tag(packages: Iterable[str] = BASE_PACKAGES, role: str = "") -> str:
+    """``clusterlab/base:bookworm-[runtime-]<hash>``: the hash covers how it is made.
+
+    The toolchain is the runtime base plus ``packages``, so its recipe holds both.
+    """
+    extra = () if role else (*RUNTIME_PACKAGES, "+toolchain")
+    recipe = [*packages, *extra, _VARIANT, *_SLIM_RUNTIME]
+    digest = hashlib.sha256(" ".join(recipe).encode()).hexdigest()[:8]
+    return f"{BASE_REPOSITORY}:{DEBIAN_RELEASE}-{role}{digest}"
+
+
+# What mmdebstrap's own clean-up leaves out of its tarball, left out of the runtime
+# snapshot too; /proc, /sys and /dev are the engine's to fill.
+_SNAPSHOT_EXCLUDES = ("./proc/*", "./sys/*", "./dev/*", "./tmp/*", "./etc/resolv.conf",
+                      "./etc/hostname", "./var/lib/apt/lists/*", "./var/cache/apt/*",
+                      "./var/log/apt/*", "./etc/apt/apt.conf.d/99mmdebstrap")
+
+
+def bootstrap_argv(toolchain: Path, runtime: Path, mmdebstrap: str = "mmdebstrap") -> list[str]:
+    """One mmdebstrap run, two rootfs tarballs: the runtime base, then the toolchain.
+
+    The runtime packages go in first and a customize hook tars that tree (``runtime``);
+    a second hook adds Elixir with the same apt, and the result is ``toolchain``. The
+    essential set is unpacked and configured once, not twice (most of the CPU).
+    """
+    snapshot = ["tar", "--numeric-owner", "--one-file-system", "-C", "$1", "-cf",
+                str(runtime), *(f"--exclude={pattern}" for pattern in _SNAPSHOT_EXCLUDES), "."]
+    toolchain_install = ('DEBIAN_FRONTEND=noninteractive APT_CONFIG="$MMDEBSTRAP_APT_CONFIG" '
+                         'apt-get --yes --no-install-recommends install '
+                         '-oDPkg::Chroot-Directory="$1" ' + " ".join(BASE_PACKAGES))
+    hooks = [f"--hook-dir={_MERGED_USR}"] if _MERGED_USR.is_dir() else []
+    return [mmdebstrap, _VARIANT, f"--include={','.join(RUNTIME_PACKAGES)}", *hooks,
+            *(f"--dpkgopt={opt}" for opt in (*_SLIM_DOCS, *_SLIM_RUNTIME)),
+            "--customize-hook=" + shlex.join(snapshot).replace("'$1'", '"$1"'),
+            f"--customize-hook={toolchain_install}",
+            DEBIAN_RELEASE, str(toolchain), str(apt_sources())]
 
 
 def bootstrap_base(progress: Progress = say) -> str:
-    """mmdebstrap a minimal bookworm rootfs with Elixir and import it into Docker."""
-    tag = _bootstrap_tag()
-    if _exists(tag):
-        return tag
+    """The offline toolchain base (the runtime base is made in the same run)."""
+    return bootstrap_bases(progress)[0]
+
+
+def bootstrap_bases(progress: Progress = say) -> tuple[str, str]:
+    """mmdebstrap the runtime and the toolchain rootfs in one run, and import both."""
+    build, runtime = _bootstrap_tag(), _bootstrap_tag(RUNTIME_PACKAGES, "runtime-")
+    if _exists(build) and _exists(runtime):
+        return build, runtime
     mmdebstrap = shutil.which("mmdebstrap")
     if not mmdebstrap:
         raise ImageBuildError("mmdebstrap is needed to bootstrap the base image offline.",
                               "Install it: `sudo apt-get install -y mmdebstrap`.")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="clusterlab-base-") as tmp:
-        rootfs = Path(tmp) / "rootfs.tar"
-        argv = [mmdebstrap, "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}",
-                *(f"--dpkgopt={opt}" for opt in _SLIM_DOCS),
-                "bookworm", str(rootfs), str(apt_sources())]
-        progress(f"mmdebstrap: bootstrapping bookworm with {', '.join(BASE_PACKAGES)} …")
-        _stream(argv, progress)
+        tars = {build: Path(tmp) / "toolchain.tar", runtime: Path(tmp) / "runtime.tar"}
+        progress(f"mmdebstrap: bootstrapping {DEBIAN_RELEASE} with "
+                 f"{', '.join(RUNTIME_PACKAGES)}, then {', '.join(BASE_PACKAGES)} …")
+        _stream(bootstrap_argv(tars[build], tars[runtime], mmdebstrap), progress)
         progress("docker import …")
-        engine.client().api.import_image(src=str(rootfs), repository=BASE_REPOSITORY,
-                                         tag=tag.split(":", 1)[1])
-    progress(f"base {tag} ready in {time.monotonic() - started:.0f} s")
-    return tag
+        with ThreadPoolExecutor(2) as pool:  # the engine hashes each layer: both at once
+            list(pool.map(lambda tag: engine.client().api.import_image(
+                src=str(tars[tag]), repository=BASE_REPOSITORY, tag=tag.split(":", 1)[1]),
+                tars))
+    progress(f"bases {build} and {runtime} ready in {time.monotonic() - started:.0f} s")
+    return build, runtime
 
 
 def _stream(argv: list[str], progress: Progress) -> None:
@@ -204,9 +276,11 @@ def _labels(ref: str) -> dict[str, str] | None:
 
 
 def built_here(labels: dict[str, str]) -> bool:
-    """True if the base recorded on the image is present here with the same ID."""
+    """True if the bases recorded on the image are present here with the same IDs."""
     base, base_id = labels.get(BASE_LABEL), labels.get(BASE_ID_LABEL)
-    return bool(base and base_id and _exists(base) == base_id)
+    runtime, runtime_id = labels.get(RUNTIME_LABEL), labels.get(RUNTIME_ID_LABEL)
+    return bool(base and base_id and _exists(base) == base_id
+                and (not runtime or _exists(runtime) == runtime_id))
 
 
 def _newest_labelled() -> tuple[str, dict[str, str]] | None:
@@ -251,21 +325,22 @@ def ensure_image(progress: Progress = say, *, force: bool = False,
             progress(f"inputs changed since {previous[0]}: " + "; ".join(changes[:8])
                      + (f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""))
     base = base_image(progress)
-    base_id = _exists(base) or base
-    progress(f"building {tag} from {app_dir()} (base {base}) …")
-    _build(tag, base, progress, verbose, {
+    runtime = runtime_image(progress)
+    progress(f"building {tag} from {app_dir()} (toolchain {base}, runtime {runtime}) …")
+    _build(tag, {"BASE": base, "RUNTIME": runtime}, progress, verbose, {
         INPUTS_LABEL: inputs, MANIFEST_LABEL: json.dumps(manifest, sort_keys=True),
-        BASE_LABEL: base, BASE_ID_LABEL: base_id})
+        BASE_LABEL: base, BASE_ID_LABEL: _exists(base) or base,
+        RUNTIME_LABEL: runtime, RUNTIME_ID_LABEL: _exists(runtime) or runtime})
     seconds = time.monotonic() - started
     progress(f"image {tag} built in {seconds:.1f} s")
     return Image(tag, base, False, seconds)
 
 
-def _build(tag: str, base: str, progress: Progress, verbose: bool,
+def _build(tag: str, bases: dict[str, str], progress: Progress, verbose: bool,
            labels: dict[str, str]) -> None:
     tail: list[str] = []
     stream = engine.client().api.build(
-        path=str(app_dir()), tag=tag, buildargs={"BASE": base}, rm=True, forcerm=True,
+        path=str(app_dir()), tag=tag, buildargs=bases, rm=True, forcerm=True,
         decode=True, labels={"io.clusterlab.image": "app", **labels},
     )
     for chunk in stream:

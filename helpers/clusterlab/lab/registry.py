@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import docker.errors
 
-from ..errors import ClusterLabError, LabNotFound, StuckNetwork
+from ..errors import ClusterLabError, ConvergenceTimeout, LabNotFound, StuckNetwork
 from ..gates import engine
 from ..waiting import wait_until
 
@@ -213,9 +213,12 @@ def reap_orphans() -> list[str]:
         if owner_host == host and pid.isdigit() and not pid_alive(int(pid)):
             if project in _stuck:
                 continue
+            # Reaping is housekeeping: it must never fail the lab that is starting. A
+            # leftover the engine won't let go (a stale endpoint, an overlay network a Swarm
+            # service still uses) is warned about once and left for `clusterlab clean`.
             try:
                 remove_project(project)
-            except StuckNetwork as exc:  # someone else's leftover must not stop this lab
+            except (StuckNetwork, ConvergenceTimeout, docker.errors.APIError) as exc:
                 _stuck.add(project)
                 warnings.warn(str(exc), stacklevel=2)
                 continue
