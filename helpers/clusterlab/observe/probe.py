@@ -32,8 +32,9 @@ from .erlang import CALL_FUNCTION, COOKIE_FILE, ERL_CALL_TARGET, NODE_FILE
 # The cookie never leaves the container: it is read from the file the app writes,
 # unless the caller passes CL_COOKIE (the doctor does, for foreign images).
 # erl_call can't dial a node named by an IPv6 address (ERL_CALL_TARGET).
-# With CL_VIEW (the observer's expression) the node is also asked for every connected
-# node's view (observer.py), by a second erl_call running beside the first.
+# With CL_VIEW (the observer's expression) the node is asked for its own and every
+# connected node's view instead (observer.py); never two erl_calls at once in one
+# container: the second one's connection is refused ("failed to connect", measured).
 _SCRIPT = r"""
 d=$(mktemp -d)
 if [ $# -gt 0 ]; then
@@ -43,12 +44,13 @@ fi
 node="${CL_NODE:-$(cat NODE_FILE 2>/dev/null)}"
 cookie="${CL_COOKIE:-$(cat COOKIE_FILE 2>/dev/null)}"
 if [ -n "$node" ] && [ "$node" != nonode@nohost ]; then
-  ( TLS_OR_ERL_CALL erlang nodes '[]' >"$d/nodes" 2>&1
-    printf '\n@exit %s\n' $? >>"$d/nodes" ) &
   if [ -n "${CL_VIEW:-}" ]; then
     ( TARGET
       printf '%s' "$CL_VIEW" | timeout 8 erl_call $flag "$target" -c "$cookie" -e >"$d/view" 2>&1
       printf '\n@exit %s\n' $? >>"$d/view" ) &
+  else
+    ( TLS_OR_ERL_CALL erlang nodes '[]' >"$d/nodes" 2>&1
+      printf '\n@exit %s\n' $? >>"$d/nodes" ) &
   fi
 fi
 wait
@@ -234,13 +236,16 @@ def _probe_through_observer(found: list[Container], names: list[str]) -> tuple[M
 
     parallel(ask, first)
     views: dict[str, observer.NodeView] = {}
+    seen: list[observer.NodeView] = []
+    failure = "erl_call did not run"
     if watcher and (text := section(outputs[watcher], "view")) is not None:
         try:
             seen = observer.parse_view(text)
         except ValueError:
-            seen = []
+            last = text.splitlines()[-1] if text else "no output"
+            failure = last if last.startswith("erl_call") else f"erl_call: {last}"
         views = observer.match_nodes(seen, {c.name: observer.container_addresses(c.attrs)
-                                            for c in running})
+                                            for c in running if c.name != watcher})
     parallel(ask, [c for c in running if c.name not in outputs and c.name not in views])
     dns = {name: parse_probe(outputs[asker], names).dns
            for group, asker in zip(groups, asks_dns) for name in group}
@@ -250,9 +255,14 @@ def _probe_through_observer(found: list[Container], names: list[str]) -> tuple[M
         if container.status != "running":
             members.append(Member.at(place, error=f"container is {container.status}"))
         elif container.name in outputs:
-            seen_here = parse_probe(outputs[container.name], ())
-            members.append(Member.at(place, node=seen_here.node, peers=seen_here.peers,
-                                     dns=dns[container.name], error=seen_here.error))
+            here = parse_probe(outputs[container.name], ())
+            peers, error = here.peers, here.error
+            if container.name == watcher and here.node:  # its own line of the view
+                mine = next((v for v in seen if v.node == here.node), None)
+                peers = mine.peers if mine else None
+                error = mine.error if mine else failure
+            members.append(Member.at(place, node=here.node, peers=peers,
+                                     dns=dns[container.name], error=error))
         else:
             view = views[container.name]
             members.append(Member.at(place, node=view.node, peers=view.peers,
