@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import docker.errors
 
-from ..errors import ClusterLabError, LabNotFound
+from ..errors import ClusterLabError, ConvergenceTimeout, LabNotFound
 from ..gates import engine
 from ..waiting import wait_until
 
@@ -118,9 +118,10 @@ def _removed(remove: Callable[[], Any]) -> bool:
     return True
 
 
-def remove_project(project: str, *, files: bool = True) -> int:
+def remove_project(project: str, *, files: bool = True, patience: float = 30) -> int:
     """Force-remove everything labelled with ``project`` (and, with ``files``, its working
-    files: the started model, a lab CA); returns how many engine objects went."""
+    files: the started model, a lab CA); returns how many engine objects went. A network
+    still holding endpoints after ``patience`` seconds raises ``ConvergenceTimeout``."""
     if not project:  # an empty name would match every lab on the engine
         raise ClusterLabError("remove_project needs a project name.")
     api = engine.client().api
@@ -129,7 +130,8 @@ def remove_project(project: str, *, files: bool = True) -> int:
         _removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
         removed += 1
     for row in engine.labelled("networks", project):
-        wait_until(lambda row=row: _removed(lambda: api.remove_network(row["Id"])), timeout=30,
+        wait_until(lambda row=row: _removed(lambda: api.remove_network(row["Id"])),
+                   timeout=patience,
                    what=f"removing network {row['Name']}")
         removed += 1
     for row in engine.labelled("volumes", project):
@@ -163,12 +165,20 @@ def pid_alive(pid: int) -> bool:
 
 
 def reap_orphans() -> list[str]:
-    """Remove labs started from Python on this host by a process that no longer exists."""
+    """Remove labs started from Python on this host by a process that no longer exists.
+
+    An orphan the engine will not let go of (Docker 20.10 can keep a stale endpoint on a
+    network with no container left: "has active endpoints") is skipped after a few
+    seconds, so it never stops a new lab from starting; `clusterlab clean` reports it.
+    """
     host = socket.gethostname()
     reaped = []
     for project, labels in projects().items():
         owner_host, _, pid = labels.get(OWNER, "").partition("/")
         if owner_host == host and pid.isdigit() and not pid_alive(int(pid)):
-            remove_project(project)
+            try:
+                remove_project(project, patience=3)
+            except ConvergenceTimeout:
+                continue
             reaped.append(project)
     return reaped
