@@ -15,7 +15,8 @@ class FakeLab:
         self.project = f"cl01-{variant}"
         self.seen = seen
 
-    def up(self):
+    def up(self, timeout=60):
+        self.timeout = timeout
         if self.seen is not None:  # what the controller looked like while starting
             self.seen.append(self.seen_ctl.busy)
         if self.fail:
@@ -187,3 +188,17 @@ def test_the_panel_shows_the_step_and_one_example_of_the_probe():
         "docker network disconnect net b",
         "# a Look asks every container, for example:",
         "docker exec c nslookup minio", """docker exec b sh -c 'erl_call -a "erlang nodes"'"""]
+
+
+def test_the_playground_refuses_more_nodes_than_the_engine_holds(monkeypatch):
+    from clusterlab.workshop import playground
+
+    monkeypatch.setattr(playground, "machine_limit", lambda: playground.replica_limit(
+        2, 24 * 2**30))
+    ctl, made = controller()
+    ctl.apply("playground", playground.Options(replicas=41))
+    assert ctl.lab is None and not made and not ctl.busy
+    assert any("replicas = 41" in line and "at most 40 nodes" in line for line in ctl.log)
+    ctl.apply("playground", playground.Options(replicas=40))
+    assert ctl.lab is not None and ctl.lab.timeout == playground.up_timeout(
+        playground.Options(replicas=40))
