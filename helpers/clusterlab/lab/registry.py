@@ -177,7 +177,7 @@ def reap_orphans() -> list[str]:
         owner_host, _, pid = labels.get(OWNER, "").partition("/")
         if owner_host == host and pid.isdigit() and not pid_alive(int(pid)):
             try:
-                remove_project(project, patience=3)
+                remove_project(project, patience=0)  # one try: retried at the next start
             except ConvergenceTimeout:
                 continue
             reaped.append(project)
