@@ -175,12 +175,6 @@ def _strategy_env(strategy: str, hosts: str) -> dict[str, str]:
             "DNS_POLL_MS": "500"}
 
 
-def up_timeout(options: Options) -> float:
-    """Seconds ``up()`` may take: Compose starts containers about one a second on a
-    busy 2-core host (40 took 35-60 s, ``bench/scale.py``), so big labs get longer."""
-    return 60 + 1.5 * options.replicas
-
-
 def write(options: Options, folder: Path, limit: Limit | None = None) -> Path:
     """Write the compose file for ``options`` into ``folder``; returns its path. More
     nodes than ``limit`` (default: this engine's, ``machine_limit``) are refused."""

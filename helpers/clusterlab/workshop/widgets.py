@@ -142,14 +142,11 @@ class LabController:
             if self.lab is not None:
                 self._retire()
             compose_file = None
-            timeout = 60.0
             if variant == PLAYGROUND:
-                chosen = options or playground.Options()
                 folder = Path(tempfile.mkdtemp(prefix="clusterlab-playground-"))
-                compose_file = playground.write(chosen, folder)
-                timeout = playground.up_timeout(chosen)
+                compose_file = playground.write(options or playground.Options(), folder)
             lab = self.factory(self.lesson, variant, compose_file)
-            lab.up(timeout=timeout)
+            lab.up()  # its timeout grows with the lab's size (Lab.up, start_timeout)
             self.lab = lab
             self.cut.clear()
             self.stopped.clear()
