@@ -73,8 +73,12 @@ def census(snapshot: Snapshot, n: int) -> str:
     empty = sum(1 for m in snapshot.members if m.peers == ())
     unread = sum(1 for m in snapshot.members if m.peers is None)
     partial = len(snapshot.members) - full - empty - unread
+    # A node finds its peers through Docker's DNS: how many addresses did `app` give?
+    answers = collections.Counter(len(m.dns["app"].addresses) if m.dns["app"].ok
+                                  else m.dns["app"].status for m in snapshot.members
+                                  if "app" in m.dns)
     return (f"{full:>3} full  {partial:>3} partial  {empty:>3} empty  {unread:>3} unread"
-            f"  (probe {snapshot.seconds:.2f} s)")
+            f"  DNS app→{dict(answers)}  (probe {snapshot.seconds:.2f} s)")
 
 
 def node_logs(lab: Lab) -> list[str]:

@@ -25,7 +25,10 @@ def census(snapshot: Snapshot) -> str:
     sizes = collections.Counter("unread" if m.peers is None else len(m.peers)
                                 for m in snapshot.members)
     errors = collections.Counter(m.error for m in snapshot.members if m.error)
-    return f"peers listed per node: {dict(sizes)}; errors: {dict(errors)}"
+    dns = collections.Counter(str(len(m.dns["app"].addresses)) if m.dns["app"].ok
+                              else m.dns["app"].status for m in snapshot.members)
+    return (f"peers listed per node: {dict(sizes)}; errors: {dict(errors)}; "
+            f"addresses Docker's DNS gave for `app`: {dict(dns)}")
 
 
 def test_forty_replicas_form_a_full_mesh_within_30_s_of_up_and_every_node_is_read():
