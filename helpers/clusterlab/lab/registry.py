@@ -167,9 +167,10 @@ def pid_alive(pid: int) -> bool:
 def reap_orphans() -> list[str]:
     """Remove labs started from Python on this host by a process that no longer exists.
 
-    An orphan the engine will not let go of (Docker 20.10 can keep a stale endpoint on a
-    network with no container left: "has active endpoints") is skipped after a few
-    seconds, so it never stops a new lab from starting; `clusterlab clean` reports it.
+    An orphan the engine will not let go of now (Docker 20.10 can keep a stale endpoint
+    on a network with no container left, "has active endpoints"; a Swarm network is "in
+    use by service" until its service goes) gets one try per start and is skipped, so it
+    never stops a new lab from starting; `clusterlab clean` reports it.
     """
     host = socket.gethostname()
     reaped = []
@@ -178,7 +179,7 @@ def reap_orphans() -> list[str]:
         if owner_host == host and pid.isdigit() and not pid_alive(int(pid)):
             try:
                 remove_project(project, patience=0)  # one try: retried at the next start
-            except ConvergenceTimeout:
-                continue
+            except (ConvergenceTimeout, docker.errors.APIError):
+                continue  # e.g. a Swarm network still in use by a service
             reaped.append(project)
     return reaped
