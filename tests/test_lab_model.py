@@ -126,7 +126,7 @@ def test_start_timeout_grows_with_the_containers_a_lab_starts():
 
     assert start_timeout(MODEL) == 60
     forty = {"services": {"app": {"image": "x", "deploy": {"replicas": 40}}}}
-    assert start_timeout(forty) == 60 + 1.5 * 30
+    assert start_timeout(forty) == 60 + 3 * 30
     by_variable = {"services": {"app": {"image": "x", "deploy": {"replicas": "${REPLICAS:-3}"}}}}
     assert start_timeout(by_variable) == 60
-    assert start_timeout(by_variable, {"REPLICAS": "40"}) == 60 + 1.5 * 30
+    assert start_timeout(by_variable, {"REPLICAS": "40"}) == 60 + 3 * 30

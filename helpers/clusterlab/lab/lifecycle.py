@@ -289,15 +289,16 @@ class Lab(Looking, Faults):
 
 
 def start_timeout(model: Mapping[str, Any], env: Mapping[str, str] | None = None) -> float:
-    """Seconds a lab of this size may take to start: 60, plus 1.5 per container past
-    ten. On a busy 2-core host Compose starts containers about one a second (40 replicas
-    took 35-60 s to be ready, ``bench/scale.py``), so a fixed minute fails big labs.
+    """Seconds a lab of this size may take to start: 60, plus 3 per container past ten.
+    On a busy 2-core host Compose starts containers about one a second (40 replicas took
+    35-60 s to be ready at a load average of 20-40, ``bench/scale.py``), and over 135 s at
+    70 (engine shared with other labs), so a fixed minute fails big labs.
     ``env`` fills a replica count the file leaves to a variable (``${REPLICAS:-3}``)."""
     count = 0
     for spec in (model.get("services") or {}).values():
         replicas = (spec.get("deploy") or {}).get("replicas", spec.get("scale", 1))
         count += _count(replicas, env or {})
-    return 60 + 1.5 * max(0, count - 10)
+    return 60 + 3 * max(0, count - 10)
 
 
 def _count(value: Any, env: Mapping[str, str]) -> int:
