@@ -119,3 +119,14 @@ def test_expected_late_must_name_services_of_the_stack():
     with pytest.raises(ExerciseError, match="`late` names services not in `services`: n9"):
         parse_expected({"services": ["n1"], "late": ["n9"]})
     assert parse_expected({"services": ["n1"], "late": ["n1"]}).late == ("n1",)
+
+
+def test_start_timeout_grows_with_the_containers_a_lab_starts():
+    from clusterlab.lab.lifecycle import start_timeout
+
+    assert start_timeout(MODEL) == 60
+    forty = {"services": {"app": {"image": "x", "deploy": {"replicas": 40}}}}
+    assert start_timeout(forty) == 60 + 3 * 30
+    by_variable = {"services": {"app": {"image": "x", "deploy": {"replicas": "${REPLICAS:-3}"}}}}
+    assert start_timeout(by_variable) == 60
+    assert start_timeout(by_variable, {"REPLICAS": "40"}) == 60 + 3 * 30

@@ -59,3 +59,40 @@ def test_strategies(strategy, key, value):
 def test_unknown_choices_are_refused():
     with pytest.raises(InvalidOption):
         compose_model(Options(networks={"n1": "nope"}))
+
+
+def test_replicas_name_the_nodes_and_every_node_lists_every_host():
+    model = compose_model(Options(replicas=5))
+    assert list(model["services"]) == ["n1", "n2", "n3", "n4", "n5"]
+    assert env(model, "n5")["CLUSTER_HOSTS"].count("app@") == 5
+    assert model["services"]["n5"]["networks"] == {"net_a": {"aliases": ["app"]}}
+
+
+def test_the_limit_comes_from_cores_and_memory():
+    from clusterlab.workshop.playground import MEMORY_PER_NODE_MIB, NODES_PER_CORE, replica_limit
+
+    assert replica_limit(2, 24 * 2**30).nodes == 2 * NODES_PER_CORE           # CPU-bound
+    small = replica_limit(8, 2 * 2**30)                                          # memory-bound
+    assert small.nodes == int(2 * 1024 * 0.5 / MEMORY_PER_NODE_MIB)
+    assert replica_limit(1, 64 * 2**20).nodes == 2                               # never below 2
+
+
+def test_more_replicas_than_the_machine_holds_are_refused_with_the_measured_limit(tmp_path):
+    from clusterlab.workshop.playground import replica_limit, write
+
+    limit = replica_limit(2, 24 * 2**30)
+    with pytest.raises(InvalidOption) as refused:
+        write(Options(replicas=limit.nodes + 1), tmp_path, limit)
+    message = refused.value.message
+    assert f"replicas = {limit.nodes + 1}" in message
+    assert f"at most {limit.nodes} nodes" in message and "2 CPUs" in message
+    assert "per core" in message and "MiB per node" in message
+    assert f"Choose {limit.nodes} or fewer" in message
+    assert not (tmp_path / "compose.yaml").exists()
+    assert write(Options(replicas=limit.nodes), tmp_path, limit).exists()
+
+
+@pytest.mark.parametrize("replicas", [0, 1, -3])
+def test_fewer_than_two_nodes_are_refused(replicas):
+    with pytest.raises(InvalidOption, match="at least 2 nodes"):
+        compose_model(Options(replicas=replicas))

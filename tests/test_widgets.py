@@ -187,3 +187,16 @@ def test_the_panel_shows_the_step_and_one_example_of_the_probe():
         "docker network disconnect net b",
         "# a Look asks every container, for example:",
         "docker exec c nslookup minio", """docker exec b sh -c 'erl_call -a "erlang nodes"'"""]
+
+
+def test_the_playground_refuses_more_nodes_than_the_engine_holds(monkeypatch):
+    from clusterlab.workshop import playground
+
+    monkeypatch.setattr(playground, "machine_limit", lambda: playground.replica_limit(
+        2, 24 * 2**30))
+    ctl, made = controller()
+    ctl.apply("playground", playground.Options(replicas=41))
+    assert ctl.lab is None and not made and not ctl.busy
+    assert any("replicas = 41" in line and "at most 40 nodes" in line for line in ctl.log)
+    ctl.apply("playground", playground.Options(replicas=40))
+    assert ctl.lab is not None

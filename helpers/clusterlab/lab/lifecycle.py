@@ -11,6 +11,8 @@ calls into nodes) and ``Faults`` (stop, hold, cut off).
 from __future__ import annotations
 
 import json
+import os
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -107,11 +109,13 @@ class Lab(Looking, Faults):
 
     # -- up and down ------------------------------------------------------------------
 
-    def up(self, *, wait: bool = True, timeout: float = 60, late: Sequence[str] = ()) -> Lab:
+    def up(self, *, wait: bool = True, timeout: float | None = None,
+           late: Sequence[str] = ()) -> Lab:
         """Start every service and, with ``wait``, return once every one of them is ready.
 
         ``late`` services are held at their entry point until every other service is
         ready, then released: a slow starter by state (an exercise's ``late = [...]``).
+        ``timeout`` defaults to ``start_timeout`` of the lab's size.
         """
         if self.compose_file is None or self.cookie is None:
             raise ClusterLabError(f"Lab {self.project} was attached, not created: it is up.")
@@ -123,6 +127,7 @@ class Lab(Looking, Faults):
                                   + "\n  ".join(refused))
         if refusal := refused_ports(model):
             raise refusal
+        timeout = start_timeout(model, self.env) if timeout is None else timeout
         labels = {engine.LABEL: self.project,
                   registry.OWNER: registry.owner_label(self.detached),
                   registry.LESSON: self.lesson.id if self.lesson else "",
@@ -281,6 +286,28 @@ class Lab(Looking, Faults):
             if c.labels.get(IMAGE_LABEL) == "app"
             else commands.docker("inspect", "--format", "{{.State.Status}}", c.name)
             for c in containers])
+
+
+def start_timeout(model: Mapping[str, Any], env: Mapping[str, str] | None = None) -> float:
+    """Seconds a lab of this size may take to start: 60, plus 3 per container past ten.
+    On a busy 2-core host Compose starts containers about one a second (40 replicas took
+    35-60 s to be ready at a load average of 20-40, ``bench/scale.py``), and over 135 s at
+    70 (engine shared with other labs), so a fixed minute fails big labs.
+    ``env`` fills a replica count the file leaves to a variable (``${REPLICAS:-3}``)."""
+    count = 0
+    for spec in (model.get("services") or {}).values():
+        replicas = (spec.get("deploy") or {}).get("replicas", spec.get("scale", 1))
+        count += _count(replicas, env or {})
+    return 60 + 3 * max(0, count - 10)
+
+
+def _count(value: Any, env: Mapping[str, str]) -> int:
+    if isinstance(value, str) and (m := re.fullmatch(r"\$\{(\w+)(?::?-([^}]*))?\}", value)):
+        value = env.get(m.group(1)) or os.environ.get(m.group(1)) or m.group(2) or 1
+    try:
+        return int(value if value is not None else 1)
+    except ValueError:
+        return 1
 
 
 def lab(lesson: str, variant: str = "fixed", **kwargs: Any) -> Lab:

@@ -52,9 +52,14 @@ class Looking:
         """DNS answers for ``names`` (default: every service) and every node's ``Node.list()``;
         with ``only``, just those services' containers are asked (a cut-off node would take
         seconds to answer)."""
-        found = [c for c in self.containers()
-                 if not only or c.labels.get(engine.COMPOSE_SERVICE) in only]
-        snapshot = probe(found, names, title=self.title)
+        every = self.containers()
+        found = [c for c in every if not only or c.labels.get(engine.COMPOSE_SERVICE) in only]
+        # A paused or cut-off node stays in its peers' nodes() until their tick timer
+        # fires; read through a peer, it would hold the probe for the observer's
+        # timeout. While one exists, every container is asked itself.
+        faulted = any(c.status == "paused" or not c.attrs["NetworkSettings"]["Networks"]
+                      for c in every)
+        snapshot = probe(found, names, title=self.title, exhaustive=faulted)
         tls_dist = [c.name for c in found  # lesson 6: asked over TLS, not erl_call
                     if "inet_tls" in " ".join(c.attrs["Config"].get("Env") or ())]
         self._record(commands.probe_commands(snapshot, tls_dist))

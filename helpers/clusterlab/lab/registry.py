@@ -205,7 +205,13 @@ _stuck: set[str] = set()  # orphans whose network the engine will not let go
 
 
 def reap_orphans() -> list[str]:
-    """Remove labs started from Python on this host by a process that no longer exists."""
+    """Remove labs started from Python on this host by a process that no longer exists.
+
+    An orphan the engine will not let go of now (Docker 20.10 can keep a stale endpoint
+    on a network with no container left, "has active endpoints"; a Swarm network is "in
+    use by service" until its service goes) gets one try per process and is skipped with a
+    warning, so it never stops a new lab from starting; `clusterlab clean` reports it.
+    """
     host = socket.gethostname()
     reaped = []
     for project, labels in projects().items():

@@ -3,6 +3,11 @@
 Each knob is one pitfall from the lessons (which network a service joins, how nodes
 are named, whether cookies match, how nodes find each other, who starts late), so a
 learner can combine them and watch the result. Plain data in, a compose model out.
+
+How many nodes: as many as the engine holds (``replica_limit``), from two figures
+measured by ``bench/scale.py`` on a 2-core, 24 GiB Docker 20.10 host shared with other
+labs: memory per node, and the nodes per core that still mesh within 30 s of ``up()``.
+A bigger choice is refused with those figures, before anything starts.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InvalidOption
+from ..gates import engine
 
 Naming = Literal["sname", "fqdn", "ip"]
 Strategy = Literal["none", "once", "epmd", "epmd-retry", "dns_cluster", "dnspoll"]
@@ -34,17 +40,64 @@ STRATEGIES: dict[str, str] = {
 }
 
 
+MEMORY_PER_NODE_MIB = 45
+"""Measured: a lab node takes 38 MiB at 40 nodes and 44 MiB at 5 (``docker stats``, cache
+excluded; ``bench/scale.py``); rounded up."""
+NODES_PER_CORE = 20
+"""Measured: 40 nodes on 2 cores meshed before ``up()`` returned, with no nodedown and no
+``global`` disconnect, and a probe read all of them in under 0.6 s (``bench/scale.py -n
+40 --evidence``, load average 10-30 from other labs). Beyond that is untested."""
+MEMORY_SHARE = 0.5
+"""The share of the engine's memory one playground lab may take (other labs, the kernel
+and JupyterLab need the rest)."""
+MIN_REPLICAS = 2
+DEFAULT_REPLICAS = 3
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How many nodes this engine holds in one playground lab, and why."""
+
+    nodes: int
+    cpus: int
+    memory_gib: float
+
+    def why(self) -> str:
+        return (f"this engine ({self.cpus} CPUs, {self.memory_gib:.1f} GiB) holds at most "
+                f"{self.nodes} nodes in one lab: measured {NODES_PER_CORE} nodes per core "
+                f"mesh within 30 s of up(), and {MEMORY_PER_NODE_MIB} MiB per node against "
+                f"{MEMORY_SHARE:.0%} of the engine's memory")
+
+
+def replica_limit(cpus: int, memory_bytes: int) -> Limit:
+    """The most nodes one lab may have on an engine with ``cpus`` and ``memory_bytes``."""
+    by_cpu = NODES_PER_CORE * max(1, cpus)
+    by_memory = int(memory_bytes * MEMORY_SHARE / 2**20 / MEMORY_PER_NODE_MIB)
+    return Limit(max(MIN_REPLICAS, min(by_cpu, by_memory)), cpus, memory_bytes / 2**30)
+
+
+def machine_limit() -> Limit:
+    """``replica_limit`` for the engine the labs run on (its CPUs and memory, which on
+    Docker Desktop are the VM's, not the laptop's)."""
+    info = engine.client().info()
+    return replica_limit(int(info.get("NCPU", 1)), int(info.get("MemTotal", 0)))
+
+
 @dataclass(frozen=True)
 class Options:
     """What the panel lets you choose. Defaults give a healthy three-node mesh."""
 
-    services: tuple[str, ...] = ("n1", "n2", "n3")
+    replicas: int = DEFAULT_REPLICAS  # nodes n1 … nN
     networks: Mapping[str, str] = field(default_factory=dict)  # service → net_a | net_b
     naming: Naming = "fqdn"
     same_cookie: bool = True
     strategy: Strategy = "epmd-retry"
     late: str | None = None  # the service that starts late
     delay_ms: int = 0
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return tuple(f"n{i}" for i in range(1, self.replicas + 1))
 
     def network_of(self, service: str) -> str:
         return self.networks.get(service, NETWORKS[0])
@@ -54,8 +107,20 @@ class Options:
         return f"app@{service}" if self.naming == "sname" else f"app@{service}.lab"
 
 
+def check_replicas(options: Options, limit: Limit | None = None) -> None:
+    """``InvalidOption`` if ``options`` asks for fewer than two nodes, or for more than
+    ``limit`` holds (the message gives the measured limit and its reasons)."""
+    if not isinstance(options.replicas, int) or options.replicas < MIN_REPLICAS:
+        raise InvalidOption(f"replicas = {options.replicas!r}: a cluster needs at least "
+                            f"{MIN_REPLICAS} nodes.")
+    if limit is not None and options.replicas > limit.nodes:
+        raise InvalidOption(f"replicas = {options.replicas}: {limit.why()}. "
+                            f"Choose {limit.nodes} or fewer.")
+
+
 def compose_model(options: Options) -> dict[str, Any]:
     """The compose model for ``options`` (JSON-able; Compose reads JSON as YAML)."""
+    check_replicas(options)
     for service, network in sorted(options.networks.items()):
         if network not in NETWORKS:
             raise InvalidOption(f"networks[{service!r}] = {network!r}: choose one of "
@@ -110,8 +175,12 @@ def _strategy_env(strategy: str, hosts: str) -> dict[str, str]:
             "DNS_POLL_MS": "500"}
 
 
-def write(options: Options, folder: Path) -> Path:
-    """Write the compose file for ``options`` into ``folder``; returns its path."""
+def write(options: Options, folder: Path, limit: Limit | None = None) -> Path:
+    """Write the compose file for ``options`` into ``folder``; returns its path. More
+    nodes than ``limit`` (default: this engine's, ``machine_limit``) are refused."""
+    if limit is None and options.replicas > DEFAULT_REPLICAS:
+        limit = machine_limit()  # the default three need no look at the engine
+    check_replicas(options, limit)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "compose.yaml"
     path.write_text(json.dumps(compose_model(options), indent=2))

@@ -146,7 +146,7 @@ class LabController:
                 folder = Path(tempfile.mkdtemp(prefix="clusterlab-playground-"))
                 compose_file = playground.write(options or playground.Options(), folder)
             lab = self.factory(self.lesson, variant, compose_file)
-            lab.up()
+            lab.up()  # its timeout grows with the lab's size (Lab.up, start_timeout)
             self.lab = lab
             self.cut.clear()
             self.stopped.clear()
@@ -248,11 +248,16 @@ def _choices(w: Any) -> tuple[Any, Callable[[], playground.Options]]:
     late = w.Dropdown(options=[("nobody", None), *((s, s) for s in services)],
                       description="starts late")
     delay = w.IntSlider(value=3000, min=0, max=10000, step=500, description="delay ms")
-    box = w.VBox([w.HBox(list(nets.values())), naming, strategy, cookie,
+    # Any number may be typed: more than the engine holds is refused on Apply, with the
+    # measured limit (playground.machine_limit). Nodes past n3 join net_a.
+    replicas = w.IntText(value=playground.DEFAULT_REPLICAS, description="nodes",
+                         layout={"width": "11em"})
+    box = w.VBox([w.HBox([replicas, *nets.values()]), naming, strategy, cookie,
                   w.HBox([late, delay])])
 
     def read() -> playground.Options:
-        return playground.Options(networks={s: d.value for s, d in nets.items()},
+        return playground.Options(replicas=replicas.value,
+                                  networks={s: d.value for s, d in nets.items()},
                                   naming=naming.value, same_cookie=cookie.value,
                                   strategy=strategy.value, late=late.value,
                                   delay_ms=delay.value)
