@@ -53,7 +53,7 @@ class Looking:
         with ``only``, just those services' containers are asked (a cut-off node would take
         seconds to answer)."""
         found = [c for c in self.containers()
-                 if not only or c.labels.get(engine.COMPOSE_SERVICE) in only]
+                 if not only or engine.service_of(c) in only]
         snapshot = probe(found, names, title=self.title)
         tls_dist = [c.name for c in found  # lesson 6: asked over TLS, not erl_call
                     if "inet_tls" in " ".join(c.attrs["Config"].get("Env") or ())]

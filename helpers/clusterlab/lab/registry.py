@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import docker.errors
 
 from ..errors import ClusterLabError, LabNotFound
-from ..gates import engine
+from ..gates import engine, swarm
 from ..waiting import wait_until
 
 OWNER = "io.clusterlab.owner"
@@ -87,6 +87,9 @@ def projects() -> dict[str, dict[str, str]]:
         found[row["Labels"][engine.LABEL]] = row["Labels"]
     for row in engine.labelled("networks"):
         found.setdefault(row["Labels"][engine.LABEL], row["Labels"])
+    for row in swarm.services():  # a Swarm lab between tasks has no container
+        labels = row["Spec"].get("Labels") or {}
+        found.setdefault(labels[engine.LABEL], labels)
     return found
 
 
@@ -98,7 +101,8 @@ def newest_project() -> str:
 
 
 def exists(project: str) -> bool:
-    return bool(engine.labelled("containers", project) or engine.labelled("networks", project))
+    return bool(engine.labelled("containers", project) or engine.labelled("networks", project)
+                or swarm.services(project))
 
 
 def _removed(remove: Callable[[], Any]) -> bool:
@@ -125,6 +129,9 @@ def remove_project(project: str, *, files: bool = True) -> int:
         raise ClusterLabError("remove_project needs a project name.")
     api = engine.client().api
     removed = 0
+    for row in swarm.services(project):  # first, or Swarm replaces the containers we remove
+        _removed(lambda row=row: api.remove_service(row["ID"]))
+        removed += 1
     for row in engine.labelled("containers", project):
         _removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
         removed += 1
@@ -143,7 +150,15 @@ def remove_project(project: str, *, files: bool = True) -> int:
 def clean(project: str | None = None) -> dict[str, int]:
     """Remove one lab, or every ClusterLab lab on this engine, whatever state it is in."""
     names = [project] if project else sorted(set(projects()) | _run_dirs())
-    return {name: remove_project(name) for name in names}
+    removed = {name: remove_project(name) for name in names}
+    leave_swarm_if_last()
+    return removed
+
+
+def leave_swarm_if_last() -> bool:
+    """Leave the swarm ClusterLab made once no Swarm lab is left on it (``gates.swarm``)."""
+    with swarm.locked():
+        return swarm.leave_if_last()
 
 
 def _run_dirs() -> set[str]:
@@ -171,4 +186,6 @@ def reap_orphans() -> list[str]:
         if owner_host == host and pid.isdigit() and not pid_alive(int(pid)):
             remove_project(project)
             reaped.append(project)
+    if reaped:
+        leave_swarm_if_last()
     return reaped

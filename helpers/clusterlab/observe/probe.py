@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from docker.models.containers import Container
 
-from ..gates.engine import exec_in, parallel
+from ..gates.engine import exec_in, parallel, service_of
 from ..model.snapshot import DnsAnswer, Member, Placement, Snapshot
 from .erlang import CALL_FUNCTION, COOKIE_FILE, NODE_FILE
 
@@ -142,7 +142,7 @@ def describe(container: Container) -> Placement:
     attrs = container.attrs
     networks = attrs["NetworkSettings"]["Networks"] or {}
     return Placement(
-        service=container.labels.get("com.docker.compose.service", container.name),
+        service=service_of(container),
         container=container.name,
         hostname=attrs["Config"]["Hostname"],
         networks={net: info.get("IPAddress", "") for net, info in sorted(networks.items())},
@@ -165,8 +165,7 @@ def probe(containers: Iterable[Container], names: Sequence[str] = (), *,
           title: str = "") -> Snapshot:
     """One snapshot of the lab: every container resolves every name and lists its peers."""
     found = list(containers)
-    names = list(names) or sorted({c.labels.get("com.docker.compose.service", c.name)
-                                   for c in found})
+    names = list(names) or sorted({service_of(c) for c in found})
     started = time.monotonic()
     taken_at = datetime.now(UTC)
     members = tuple(parallel(lambda c: probe_container(c, names), found))
