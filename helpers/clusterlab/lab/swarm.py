@@ -25,7 +25,14 @@ import yaml
 from docker.models.containers import Container
 
 from ..catalogue import Lesson, get
-from ..errors import ClusterLabError, CommandFailed, ComposeFileError, LabNotFound, LabStartError
+from ..errors import (
+    ClusterLabError,
+    CommandFailed,
+    ComposeFileError,
+    ConvergenceTimeout,
+    LabNotFound,
+    LabStartError,
+)
 from ..gates import engine, swarm
 from ..gates.image import ensure_image
 from ..progress import Progress, say
@@ -279,8 +286,19 @@ class SwarmLab(Lab):
         """Wait for ``converged`` on one service, or all of them."""
         for name in [service] if service else self.services():
             self._record(commands.docker("service", "ps", self.service_name(name)))
-            wait_until(lambda name=name: self.converged(name), timeout, interval=0.2,
-                       what=f"{self.title}: every replica of {name} running and healthy")
+            try:
+                wait_until(lambda name=name: self.converged(name), timeout, interval=0.2,
+                           what=f"{self.title}: every replica of {name} running and healthy")
+            except ConvergenceTimeout as exc:
+                raise ConvergenceTimeout(exc.message + "\n" + self.task_report(name)) from None
+
+    def task_report(self, service: str) -> str:
+        """The service's tasks as ``docker service ps`` shows them (state, error)."""
+        rows = engine.client().api.tasks(filters={"service": self.service_name(service)})
+        lines = [f"    slot {row.get('Slot', '?')}: {row['Status']['State']} "
+                 f"(desired {row['DesiredState']}) {row['Status'].get('Err', '')}".rstrip()
+                 for row in sorted(rows, key=lambda r: (r.get("Slot", 0), r["CreatedAt"]))]
+        return f"tasks of {service}:\n" + "\n".join(lines)
 
     # -- what Swarm does to a service ----------------------------------------------------
 

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import docker.errors
 from docker.models.containers import Container
 
+from ..errors import ClusterLabError
 from ..gates.engine import exec_in, parallel, service_of
 from ..model.snapshot import DnsAnswer, Member, Placement, Snapshot
 from .erlang import CALL_FUNCTION, COOKIE_FILE, NODE_FILE
@@ -157,8 +159,23 @@ def probe_container(container: Container, names: Sequence[str],
     place = describe(container)
     if container.status != "running":
         return Member.at(place, error=f"container is {container.status}")
-    seen = parse_probe(exec_in(container, probe_command(names), env=env).output, names)
+    try:
+        result = exec_in(container, probe_command(names), env=env)
+    except ClusterLabError:
+        # it stopped while being probed (a Swarm rolling update replaces tasks): say so
+        if (status := _status_now(container)) != "running":
+            return Member.at(place, error=f"container is {status}")
+        raise
+    seen = parse_probe(result.output, names)
     return Member.at(place, node=seen.node, peers=seen.peers, dns=seen.dns, error=seen.error)
+
+
+def _status_now(container: Container) -> str:
+    try:
+        container.reload()
+    except docker.errors.NotFound:
+        return "removed"
+    return container.status
 
 
 def probe(containers: Iterable[Container], names: Sequence[str] = (), *,
