@@ -65,7 +65,11 @@ def state() -> SwarmState:
     manager = bool(info.get("ControlAvailable"))
     ours = False
     if local == "active" and manager:
-        node = engine.client().api.inspect_node(info["NodeID"])
+        try:
+            node = engine.client().api.inspect_node(info["NodeID"])
+        except docker.errors.APIError:  # the swarm was left between the two calls
+            return state() if engine.client().info()["Swarm"]["LocalNodeState"] != local \
+                else SwarmState(local, manager, ours)
         ours = (node.get("Spec", {}).get("Labels") or {}).get(MARK) == "initialised"
     return SwarmState(local, manager, ours)
 
@@ -131,7 +135,12 @@ def services(project: str | None = None) -> list[dict[str, Any]]:
     if not (now.active and now.manager):
         return []
     wanted = {"label": f"{engine.LABEL}={project}" if project else engine.LABEL}
-    return engine.client().api.services(filters=wanted)
+    try:
+        return engine.client().api.services(filters=wanted)
+    except docker.errors.APIError as exc:  # left by another process a moment ago
+        if exc.status_code == 503:
+            return []
+        raise
 
 
 def leave_if_last() -> bool:
