@@ -69,6 +69,8 @@ def _read(folder: Path) -> Lesson:
     meta = tomllib.loads(meta_file.read_text()) if meta_file.exists() else {}
     variants = {compose.parent.name: compose for compose in sorted(folder.glob("*/compose.yaml"))}
     stacks = {stack.parent.name: stack for stack in sorted(folder.glob("*/stack.yaml"))}
+    if meta.get("backend") == "swarm":  # every file of a Swarm lesson is a stack file
+        stacks, variants = {**variants, **stacks}, {}
     return Lesson(folder.name, meta.get("title", folder.name), folder, variants, meta, stacks)
 
 
