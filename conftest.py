@@ -163,6 +163,12 @@ def _swarm_state():
     return swarm.state()
 
 
+def _swarm_left_as_found(before) -> bool:
+    from clusterlab.gates import swarm
+
+    return swarm.left_as_found(before)
+
+
 def pytest_sessionstart(session):
     """Labs that existed before the run are someone else's; only ours are judged. The
     engine's Swarm state is recorded: a Swarm lab must leave it as it found it."""
@@ -219,8 +225,8 @@ def pytest_sessionfinish(session, exitstatus):
         session.config.get_terminal_writer().line(
             f"\nLEFTOVER LABS after the suite: {', '.join(left)} — a cleanup bug.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    if _swarm_before and (after := _swarm_state()) != _swarm_before[0]:
+    if _swarm_before and not _swarm_left_as_found(_swarm_before[0]):
         session.config.get_terminal_writer().line(
-            f"\nSWARM STATE CHANGED by the suite: {_swarm_before[0]} → {after} — a Swarm lab "
-            "must leave the engine's Swarm mode as it found it.", red=True)
+            f"\nSWARM STATE CHANGED by the suite: {_swarm_before[0]} → {_swarm_state()} — a "
+            "Swarm lab must leave the engine's Swarm mode as it found it.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -57,6 +57,20 @@ class SwarmState:
     def active(self) -> bool:
         return self.local_state == "active"
 
+    @property
+    def as_found(self) -> SwarmState:
+        """This state without ClusterLab's own swarm: what the engine's owner had."""
+        return SwarmState("inactive", False, False) if self.ours else self
+
+
+def left_as_found(before: SwarmState) -> bool:
+    """The engine's Swarm mode is as ``before`` (the owner's part of it), and a swarm
+    ClusterLab made is only still there while some ClusterLab service runs in it (another
+    Swarm lab, of this process or another)."""
+    with locked():
+        now = state()
+        return now.as_found == before.as_found and (not now.ours or bool(services()))
+
 
 def state() -> SwarmState:
     """The engine's Swarm state now."""

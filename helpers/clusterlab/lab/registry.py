@@ -129,12 +129,22 @@ def remove_project(project: str, *, files: bool = True) -> int:
         raise ClusterLabError("remove_project needs a project name.")
     api = engine.client().api
     removed = 0
-    for row in swarm.services(project):  # first, or Swarm replaces the containers we remove
+    services = swarm.services(project)
+    for row in services:  # first, or Swarm replaces the containers we remove
         _removed(lambda row=row: api.remove_service(row["ID"]))
         removed += 1
     for row in engine.labelled("containers", project):
         _removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
         removed += 1
+    if services:  # a task Swarm was starting as the service went may create one more
+        def no_containers_left() -> bool:
+            rows = engine.labelled("containers", project)
+            for row in rows:
+                _removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
+            return not rows
+
+        wait_until(no_containers_left, timeout=30, interval=0.5,
+                   what=f"the containers of Swarm lab {project} gone")
     for row in engine.labelled("networks", project):
         wait_until(lambda row=row: _removed(lambda: api.remove_network(row["Id"])), timeout=30,
                    what=f"removing network {row['Name']}")

@@ -68,7 +68,7 @@ def wanting(model: dict[str, Any], default_driver: str = "bridge") -> list[str]:
     for key, network in (model.get("networks") or {}).items():
         network = network or {}
         driver = network.get("driver") or default_driver
-        if network.get("external") or driver not in ("bridge", "overlay"):
+        if network.get("external") or driver != default_driver:
             continue
         if any("subnet" in c for c in (network.get("ipam") or {}).get("config") or []):
             continue
