@@ -122,7 +122,7 @@ def _removed(remove: Callable[[], Any]) -> bool:
     return True
 
 
-def remove_project(project: str, *, files: bool = True) -> int:
+def remove_project(project: str, *, files: bool = True, patience: float = 30) -> int:
     """Force-remove everything labelled with ``project`` (and, with ``files``, its working
     files: the started model, a lab CA); returns how many engine objects went."""
     if not project:  # an empty name would match every lab on the engine
@@ -146,7 +146,8 @@ def remove_project(project: str, *, files: bool = True) -> int:
         wait_until(no_containers_left, timeout=30, interval=0.5,
                    what=f"the containers of Swarm lab {project} gone")
     for row in engine.labelled("networks", project):
-        wait_until(lambda row=row: _removed(lambda: api.remove_network(row["Id"])), timeout=30,
+        wait_until(lambda row=row: _removed(lambda: api.remove_network(row["Id"])),
+                   timeout=patience,
                    what=f"removing network {row['Name']}")
         removed += 1
     for row in engine.labelled("volumes", project):
@@ -196,8 +197,9 @@ def reap_orphans() -> list[str]:
         if owner_host == host and pid.isdigit() and not pid_alive(int(pid)):
             # best effort: an orphan the engine can't remove (a network with a stale
             # endpoint, Docker 20.10) must not stop this lab; `clusterlab clean` says why
+            # a few seconds each: a lab's start must not wait 30 s per stuck orphan
             with contextlib.suppress(ClusterLabError):
-                remove_project(project)
+                remove_project(project, patience=5)
                 reaped.append(project)
     if reaped:
         leave_swarm_if_last()
