@@ -152,3 +152,47 @@ def test_a_remote_engine_through_docker_host(engine_over_tcp):
 def test_the_lessons_stacks_are_all_known():
     assert {"vip", "tasks", "dnsrr", "tasks-dnspoll", "exercise"} == set(
         catalogue.get("07").stacks)
+
+
+HABITS = """
+services:
+  app:
+    image: ${CLUSTERLAB_IMAGE:?}
+    container_name: app-node
+    hostname: app.lab
+    depends_on: [db]
+    networks: [net]
+    environment: {RELEASE_COOKIE: "${ERL_COOKIE:?}"}
+    deploy: {replicas: 2}
+  db:
+    image: ${CLUSTERLAB_IMAGE:?}
+    networks: [net]
+    environment: {RELEASE_COOKIE: "${ERL_COOKIE:?}"}
+networks:
+  net: {driver: overlay}
+"""
+
+
+def test_compose_habits_swarm_ignores_or_refuses(tmp_path):
+    """container_name and depends_on are ignored (said once, at deploy); a plain hostname
+    is the same in every replica; a container outside the stack can't join its network."""
+    file = tmp_path / "stack.yaml"
+    file.write_text(HABITS)
+    with SwarmLab.create("07", "habits", compose_file=file, progress=quiet).up() as lab:
+        # container_name is ignored with a warning; depends_on is ignored silently
+        assert "container_name: Setting the container name is not supported" in lab.deployed
+        assert "depends_on" not in lab.deployed
+        names = [c.name for c in lab.containers()]
+        assert "app-node" not in names and len(names) == 3
+        assert all(n.startswith(f"{lab.project}_") for n in names)
+        hostnames = {c.attrs["Config"]["Hostname"] for c in lab.containers()
+                     if engine.service_of(c) == "app"}
+        assert hostnames == {"app.lab"}                  # two replicas, one hostname
+        outsider = engine.client().containers.create(
+            lab.containers()[0].image.id, "true", network=lab.network("net"),
+            labels={engine.LABEL: lab.project})
+        try:
+            with pytest.raises(Exception, match="not manually attachable"):
+                outsider.start()
+        finally:
+            outsider.remove(force=True)

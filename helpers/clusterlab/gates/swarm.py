@@ -180,10 +180,11 @@ def _remove_our_gwbridge() -> None:
 def docker_cli(args: Sequence[str], *, env: Mapping[str, str] | None = None,
                timeout: float = 120) -> str:
     """The one gate to the ``docker`` CLI (``docker stack …``, ``docker service …``): what a
-    learner types. Raises ``CommandFailed`` with its output."""
+    learner types. Returns stdout then stderr (where ``docker stack deploy`` warns about
+    the keys it ignores); raises ``CommandFailed`` with both."""
     argv = ["docker", *map(str, args)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, cwd=tempfile.gettempdir())
     if done.returncode != 0:
         raise CommandFailed(argv, done.returncode, done.stdout, done.stderr)
-    return done.stdout
+    return done.stdout + done.stderr

@@ -113,6 +113,9 @@ class Task:
 class SwarmLab(Lab):
     """A Swarm stack brought up on the real engine (a manager). A context manager too."""
 
+    deployed: str = ""
+    """What ``docker stack deploy`` printed: which Compose keys it ignored, for one."""
+
     @classmethod
     def create(cls, lesson: str | Lesson, variant: str = "fixed", *,
                compose_file: Path | str | None = None, env: Mapping[str, str] | None = None,
@@ -181,8 +184,9 @@ class SwarmLab(Lab):
                 placed = subnets.assign(model, subnets.taken(), default_driver="overlay")
                 (self.run_dir / "stack.yaml").write_text(yaml.safe_dump(placed, sort_keys=False))
                 try:
-                    self.docker("stack", "deploy", "--resolve-image", "never", "--prune",
-                                "-c", str(self.run_dir / "stack.yaml"), self.project)
+                    self.deployed = self.docker(
+                        "stack", "deploy", "--resolve-image", "never", "--prune",
+                        "-c", str(self.run_dir / "stack.yaml"), self.project)
                     return
                 except CommandFailed as exc:
                     if subnets.OVERLAP not in exc.stderr + exc.stdout or attempt == 4:
@@ -202,6 +206,8 @@ class SwarmLab(Lab):
         then leave the swarm if ClusterLab made it and this was its last lab."""
         try:
             self._record(commands.docker("stack", "rm", self.project))
+            registry.remove_project(self.project)
+            # a task Swarm was still placing may surface a moment later: a second pass
             registry.remove_project(self.project)
         finally:
             registry.forget(self)
