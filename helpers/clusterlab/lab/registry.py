@@ -118,6 +118,8 @@ def _removed(remove: Callable[[], Any]) -> bool:
             return True
         if exc.status_code in (403, 409) and "active endpoints" in str(exc):
             return False
+        if exc.status_code == 503 and "not a swarm manager" in str(exc):
+            return True  # an overlay network, gone with the swarm another process left
         raise
     return True
 

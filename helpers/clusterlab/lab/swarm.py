@@ -206,12 +206,15 @@ class SwarmLab(Lab):
         then leave the swarm if ClusterLab made it and this was its last lab."""
         try:
             self._record(commands.docker("stack", "rm", self.project))
-            registry.remove_project(self.project)
-            # a task Swarm was still placing may surface a moment later: a second pass
-            registry.remove_project(self.project)
+            # under the Swarm lock: no other process leaves the swarm (taking our overlay
+            # network with it) while this lab is half removed
+            with swarm.locked():
+                registry.remove_project(self.project)
+                # a task Swarm was still placing may surface a moment later: a second pass
+                registry.remove_project(self.project)
+                swarm.leave_if_last()
         finally:
             registry.forget(self)
-            registry.leave_swarm_if_last()
 
     def model(self) -> dict[str, Any]:
         """The stack exactly as ``docker stack deploy`` got it (before interpolation)."""
