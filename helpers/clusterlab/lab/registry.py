@@ -120,6 +120,8 @@ def _removed(remove: Callable[[], Any]) -> bool:
             return False
         if exc.status_code == 503 and "not a swarm manager" in str(exc):
             return True  # an overlay network, gone with the swarm another process left
+        if exc.status_code == 500 and "not found" in str(exc):
+            return True  # a swarm-scope network the manager removed a moment ago
         raise
     return True
 
