@@ -157,6 +157,8 @@ def remove_project(project: str, *, files: bool = True, patience: float = 30) ->
     for row in engine.labelled("volumes", project):
         api.remove_volume(row["Name"], force=True)
         removed += 1
+    if services:  # a task Swarm was still placing as its service went: one more pass
+        removed += remove_project(project, files=False, patience=patience)
     if files:
         shutil.rmtree(run_root() / project, ignore_errors=True)
     return removed
