@@ -154,10 +154,27 @@ def _is_xdist_worker(config) -> bool:
     return hasattr(config, "workerinput")
 
 
+_swarm_before: list[object] = []
+
+
+def _swarm_state():
+    from clusterlab.gates import swarm
+
+    return swarm.state()
+
+
+def _swarm_left_as_found(before) -> bool:
+    from clusterlab.gates import swarm
+
+    return swarm.left_as_found(before)
+
+
 def pytest_sessionstart(session):
-    """Labs that existed before the run are someone else's; only ours are judged."""
+    """Labs that existed before the run are someone else's; only ours are judged. The
+    engine's Swarm state is recorded: a Swarm lab must leave it as it found it."""
     if not _is_xdist_worker(session.config) and _engine_error() is None:
         _before.update(leftovers())
+        _swarm_before.append(_swarm_state())
 
 
 def pytest_runtest_logreport(report):
@@ -207,4 +224,9 @@ def pytest_sessionfinish(session, exitstatus):
     if left:
         session.config.get_terminal_writer().line(
             f"\nLEFTOVER LABS after the suite: {', '.join(left)} — a cleanup bug.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if _swarm_before and not _swarm_left_as_found(_swarm_before[0]):
+        session.config.get_terminal_writer().line(
+            f"\nSWARM STATE CHANGED by the suite: {_swarm_before[0]} → {_swarm_state()} — a "
+            "Swarm lab must leave the engine's Swarm mode as it found it.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -25,4 +25,5 @@ def test_unknown_variant_lists_the_known_ones():
 def test_every_lesson_has_a_title_and_a_runnable_variant():
     for lesson in catalogue.lessons():
         assert lesson.title != lesson.id, f"{lesson.id} has no lesson.toml title"
-        assert lesson.variants, f"{lesson.id} has no variant folder with compose.yaml"
+        assert lesson.variants or lesson.stacks, \
+            f"{lesson.id} has no variant folder with compose.yaml (or stack.yaml, Swarm)"

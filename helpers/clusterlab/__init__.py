@@ -28,6 +28,7 @@ from .lab import outsider, tls
 from .lab.cookie import Cookie
 from .lab.lifecycle import Lab, lab, start
 from .lab.registry import clean, projects
+from .lab.swarm import SwarmLab
 from .model.snapshot import DnsAnswer, Member, Snapshot
 from .model.topology import clusters, is_full_mesh, islands, one_sided, to_graph
 from .observe import detection, epmd, erlang, resolver
@@ -54,6 +55,7 @@ __all__ = [
     "Lesson",
     "Member",
     "Snapshot",
+    "SwarmLab",
     "check",
     "clean",
     "clusters",

@@ -33,6 +33,8 @@ class Lesson:
     path: Path
     variants: dict[str, Path]
     meta: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    stacks: dict[str, Path] = field(default_factory=dict, compare=False)
+    """Swarm variants (``<variant>/stack.yaml``), run by ``docker stack deploy`` (lesson 7)."""
 
     @property
     def number(self) -> int:
@@ -46,17 +48,30 @@ class Lesson:
             raise UnknownLesson(f"Lesson {self.id} has no variant {variant!r} (it has: {known}).") \
                 from None
 
+    def stack_file(self, variant: str) -> Path:
+        """The Swarm variant's ``stack.yaml``."""
+        try:
+            return self.stacks[variant]
+        except KeyError:
+            known = ", ".join(sorted(self.stacks)) or "none"
+            raise UnknownLesson(f"Lesson {self.id} has no variant {variant!r} (it has: {known}).") \
+                from None
+
 
     def source(self, variant: str) -> str:
         """The variant's compose file, as the learner should read it."""
-        return self.compose_file(variant).read_text()
+        path = self.stacks[variant] if variant in self.stacks else self.compose_file(variant)
+        return path.read_text()
 
 
 def _read(folder: Path) -> Lesson:
     meta_file = folder / "lesson.toml"
     meta = tomllib.loads(meta_file.read_text()) if meta_file.exists() else {}
     variants = {compose.parent.name: compose for compose in sorted(folder.glob("*/compose.yaml"))}
-    return Lesson(folder.name, meta.get("title", folder.name), folder, variants, meta)
+    stacks = {stack.parent.name: stack for stack in sorted(folder.glob("*/stack.yaml"))}
+    if meta.get("backend") == "swarm":  # every file of a Swarm lesson is a stack file
+        stacks, variants = {**variants, **stacks}, {}
+    return Lesson(folder.name, meta.get("title", folder.name), folder, variants, meta, stacks)
 
 
 def lessons() -> list[Lesson]:

@@ -26,6 +26,8 @@ LABEL = "io.clusterlab.project"
 COMPOSE_PROJECT = "com.docker.compose.project"
 COMPOSE_SERVICE = "com.docker.compose.service"
 COMPOSE_NUMBER = "com.docker.compose.container-number"
+SERVICE = "io.clusterlab.service"
+"""A Swarm lab's containers say their stack service here (Compose's label is Compose's)."""
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,18 @@ def compose_containers(project: str) -> list[Container]:
     return sorted(_inspect_all(rows), key=_order)
 
 
+def service_of(container: Container) -> str:
+    """The service a container runs for: Compose's service, a Swarm lab's stack service,
+    or (a container outside both) its own name."""
+    labels = container.labels
+    return labels.get(COMPOSE_SERVICE) or labels.get(SERVICE) or container.name
+
+
 def _order(container: Container) -> tuple[str, int, str]:
     labels = container.labels
-    return (labels.get(COMPOSE_SERVICE, ""), int(labels.get(COMPOSE_NUMBER, 0) or 0),
-            container.name)
+    # a Swarm task's container is named <stack>_<service>.<slot>.<task id>
+    slot = labels.get(COMPOSE_NUMBER) or ([*container.name.split("."), "0", "0"])[1]
+    return (service_of(container), int(slot) if slot.isdigit() else 0, container.name)
 
 
 Kind = Literal["containers", "networks", "volumes"]

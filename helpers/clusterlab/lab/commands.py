@@ -125,6 +125,14 @@ def docker(*args: str) -> str:
     return shlex.join(["docker", *map(str, args)])
 
 
+def docker_with_env(args: Sequence[str], env: dict[str, str] | None = None) -> str:
+    """``docker ARGS`` with the variables a stack file interpolates (``docker stack
+    deploy``); the cookie is drawn anew, as for ``compose_command``."""
+    prefix = [f"{key}={NEW_COOKIE if key == 'ERL_COOKIE' else shlex.quote(value)}"
+              for key, value in sorted((env or {}).items())]
+    return " ".join([*prefix, docker(*args)])
+
+
 def network_connect(network: str, container: str, aliases: Sequence[str] = ()) -> str:
     """``docker network connect`` with the DNS aliases Compose had given the service."""
     flags = [part for alias in aliases for part in ("--alias", alias)]

@@ -84,6 +84,10 @@ class Lab(Looking, Faults):
         if not rows:
             raise LabNotFound(f"No lab named {project!r} is running.")
         labels = rows[0]["Labels"]
+        if labels.get("io.clusterlab.backend") == "swarm":
+            from .swarm import attach_swarm  # a Swarm lab (lesson 7)
+
+            return attach_swarm(project, labels)
         lesson = labels.get(registry.LESSON)
         found = get(lesson) if lesson else None
         return cls(found, labels.get(registry.VARIANT, "?"), project, None, None, {},
@@ -311,10 +315,16 @@ def _count(value: Any, env: Mapping[str, str]) -> int:
 
 
 def lab(lesson: str, variant: str = "fixed", **kwargs: Any) -> Lab:
-    """Shorthand for notebooks: ``with clusterlab.lab("01", "broken") as lab: …``."""
-    return Lab.create(lesson, variant, **kwargs)
+    """Shorthand for notebooks: ``with clusterlab.lab("01", "broken") as lab: …``; a
+    lesson's Swarm variant (``stack.yaml``, lesson 7) gives a ``SwarmLab``."""
+    found = get(lesson)
+    if variant in found.stacks and variant not in found.variants:
+        from .swarm import SwarmLab
+
+        return SwarmLab.create(found, variant, **kwargs)
+    return Lab.create(found, variant, **kwargs)
 
 
 def start(lesson: str, variant: str = "fixed", **kwargs: Any) -> Lab:
     """Create and bring up a lab in one call (it is removed at exit if you forget)."""
-    return Lab.create(lesson, variant, **kwargs).up()
+    return lab(lesson, variant, **kwargs).up()

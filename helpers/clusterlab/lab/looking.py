@@ -53,7 +53,7 @@ class Looking:
         with ``only``, just those services' containers are asked (a cut-off node would take
         seconds to answer)."""
         every = self.containers()
-        found = [c for c in every if not only or c.labels.get(engine.COMPOSE_SERVICE) in only]
+        found = [c for c in every if not only or engine.service_of(c) in only]
         # A paused or cut-off node stays in its peers' nodes() until their tick timer
         # fires; read through a peer, it would hold the probe for the observer's
         # timeout. While one exists, every container is asked itself.

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import docker.errors
 
 from ..errors import ClusterLabError, ConvergenceTimeout, LabNotFound, StuckNetwork
-from ..gates import engine
+from ..gates import engine, swarm
 from ..waiting import wait_until
 
 OWNER = "io.clusterlab.owner"
@@ -89,6 +89,9 @@ def projects() -> dict[str, dict[str, str]]:
         found[row["Labels"][engine.LABEL]] = row["Labels"]
     for row in engine.labelled("networks"):
         found.setdefault(row["Labels"][engine.LABEL], row["Labels"])
+    for row in swarm.services():  # a Swarm lab between tasks has no container
+        labels = row["Spec"].get("Labels") or {}
+        found.setdefault(labels[engine.LABEL], labels)
     return found
 
 
@@ -100,7 +103,8 @@ def newest_project() -> str:
 
 
 def exists(project: str) -> bool:
-    return bool(engine.labelled("containers", project) or engine.labelled("networks", project))
+    return bool(engine.labelled("containers", project) or engine.labelled("networks", project)
+                or swarm.services(project))
 
 
 def _removed(remove: Callable[[], Any]) -> bool:
@@ -116,6 +120,10 @@ def _removed(remove: Callable[[], Any]) -> bool:
             return True
         if exc.status_code in (403, 409) and "active endpoints" in str(exc):
             return False
+        if exc.status_code == 503 and "not a swarm manager" in str(exc):
+            return True  # an overlay network, gone with the swarm another process left
+        if exc.status_code == 500 and "not found" in str(exc):
+            return True  # a swarm-scope network the manager removed a moment ago
         raise
     return True
 
@@ -165,15 +173,30 @@ def remove_project(project: str, *, files: bool = True) -> int:
         raise ClusterLabError("remove_project needs a project name.")
     api = engine.client().api
     removed = 0
+    services = swarm.services(project)
+    for row in services:  # first, or Swarm replaces the containers we remove
+        _removed(lambda row=row: api.remove_service(row["ID"]))
+        removed += 1
     for row in engine.labelled("containers", project):
         _removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
         removed += 1
+    if services:  # a task Swarm was starting as the service went may create one more
+        def no_containers_left() -> bool:
+            rows = engine.labelled("containers", project)
+            for row in rows:
+                _removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
+            return not rows
+
+        wait_until(no_containers_left, timeout=30, interval=0.5,
+                   what=f"the containers of Swarm lab {project} gone")
     for row in engine.labelled("networks", project):
         _remove_network(api, row["Id"], row["Name"])
         removed += 1
     for row in engine.labelled("volumes", project):
         api.remove_volume(row["Name"], force=True)
         removed += 1
+    if services:  # a task Swarm was still placing as its service went: one more pass
+        removed += remove_project(project, files=False)
     if files:
         shutil.rmtree(run_root() / project, ignore_errors=True)
     return removed
@@ -182,7 +205,15 @@ def remove_project(project: str, *, files: bool = True) -> int:
 def clean(project: str | None = None) -> dict[str, int]:
     """Remove one lab, or every ClusterLab lab on this engine, whatever state it is in."""
     names = [project] if project else sorted(set(projects()) | _run_dirs())
-    return {name: remove_project(name) for name in names}
+    removed = {name: remove_project(name) for name in names}
+    leave_swarm_if_last()
+    return removed
+
+
+def leave_swarm_if_last() -> bool:
+    """Leave the swarm ClusterLab made once no Swarm lab is left on it (``gates.swarm``)."""
+    with swarm.locked():
+        return swarm.leave_if_last()
 
 
 def _run_dirs() -> set[str]:
@@ -229,4 +260,6 @@ def reap_orphans() -> list[str]:
                 warnings.warn(str(exc), stacklevel=2)
                 continue
             reaped.append(project)
+    if reaped:
+        leave_swarm_if_last()
     return reaped

@@ -60,13 +60,15 @@ def taken() -> list[IPv4Network]:
     return out
 
 
-def wanting(model: dict[str, Any]) -> list[str]:
+def wanting(model: dict[str, Any], default_driver: str = "bridge") -> list[str]:
     """The model's networks the lab gives a subnet: bridge networks Compose will create
-    that don't choose their own addresses (a lesson that sets ``ipam`` keeps it)."""
+    (overlay networks of a Swarm stack, whose default driver is ``overlay``) that don't
+    choose their own addresses (a lesson that sets ``ipam`` keeps it)."""
     keys = []
     for key, network in (model.get("networks") or {}).items():
         network = network or {}
-        if network.get("external") or (network.get("driver") or "bridge") != "bridge":
+        driver = network.get("driver") or default_driver
+        if network.get("external") or driver != default_driver:
             continue
         if any("subnet" in c for c in (network.get("ipam") or {}).get("config") or []):
             continue
@@ -96,10 +98,11 @@ def pick(count: int, pool: IPv4Network, busy: Iterable[IPv4Network],
         "larger private range that clashes with none of your networks, e.g. 10.174.0.0/15.")
 
 
-def assign(model: dict[str, Any], busy: Iterable[IPv4Network] = ()) -> dict[str, Any]:
+def assign(model: dict[str, Any], busy: Iterable[IPv4Network] = (),
+           default_driver: str = "bridge") -> dict[str, Any]:
     """A copy of ``model`` whose networks each get a free /24 of the configured range."""
     out = json.loads(json.dumps(model))
-    keys = wanting(out)
+    keys = wanting(out, default_driver)
     if not keys:
         return out
     for key, subnet in zip(keys, pick(len(keys), configured_range(), busy), strict=True):

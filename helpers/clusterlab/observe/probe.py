@@ -19,9 +19,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import docker.errors
 from docker.models.containers import Container
 
-from ..gates.engine import exec_in, parallel
+from ..errors import ClusterLabError
+from ..gates.engine import exec_in, parallel, service_of
 from ..model.snapshot import DnsAnswer, Member, Placement, Snapshot
 from . import observer
 from .erlang import CALL_FUNCTION, COOKIE_FILE, ERL_CALL_TARGET, NODE_FILE
@@ -162,7 +164,7 @@ def describe(container: Container) -> Placement:
     attrs = container.attrs
     networks = attrs["NetworkSettings"]["Networks"] or {}
     return Placement(
-        service=container.labels.get("com.docker.compose.service", container.name),
+        service=service_of(container),
         container=container.name,
         hostname=attrs["Config"]["Hostname"],
         networks={net: info.get("IPAddress", "") for net, info in sorted(networks.items())},
@@ -177,7 +179,14 @@ def probe_container(container: Container, names: Sequence[str],
     place = describe(container)
     if container.status != "running":
         return Member.at(place, error=f"container is {container.status}")
-    seen = parse_probe(exec_in(container, probe_command(names), env=env).output, names)
+    try:
+        result = exec_in(container, probe_command(names), env=env)
+    except ClusterLabError:
+        # it stopped while being probed (a Swarm rolling update replaces tasks): say so
+        if (status := _status_now(container)) != "running":
+            return Member.at(place, error=f"container is {status}")
+        raise
+    seen = parse_probe(result.output, names)
     return Member.at(place, node=seen.node, peers=seen.peers, dns=seen.dns, error=seen.error)
 
 
@@ -190,6 +199,14 @@ def section(text: str, kind: str) -> str | None:
     return None
 
 
+def _status_now(container: Container) -> str:
+    try:
+        container.reload()
+    except docker.errors.NotFound:
+        return "removed"
+    return container.status
+
+
 def probe(containers: Iterable[Container], names: Sequence[str] = (), *,
           title: str = "", exhaustive: bool = False) -> Snapshot:
     """One snapshot of the lab: every container resolves every name and lists its peers.
@@ -199,14 +216,16 @@ def probe(containers: Iterable[Container], names: Sequence[str] = (), *,
     which gives the same snapshot for a fraction of the execs.
     """
     found = list(containers)
-    names = list(names) or sorted({c.labels.get("com.docker.compose.service", c.name)
-                                   for c in found})
+    names = list(names) or sorted({service_of(c) for c in found})
     started = time.monotonic()
     taken_at = datetime.now(UTC)
     if exhaustive:
         members = tuple(parallel(lambda c: probe_container(c, names), found))
     else:
-        members = _probe_through_observer(found, names)
+        try:
+            members = _probe_through_observer(found, names)
+        except _Vanished:  # a task replaced mid-probe: ask each container for itself
+            members = tuple(parallel(lambda c: probe_container(c, names), found))
     return Snapshot(title, taken_at, time.monotonic() - started, members)
 
 
@@ -215,6 +234,10 @@ def _observable(container: Container) -> bool:
     env = container.attrs["Config"].get("Env") or []
     return (container.labels.get("io.clusterlab.image") == "app"
             and "RELEASE_DISTRIBUTION=none" not in env and not observer.uses_tls(env))
+
+
+class _Vanished(Exception):
+    """A container stopped while the observer probe was reading it."""
 
 
 def _probe_through_observer(found: list[Container], names: list[str]) -> tuple[Member, ...]:
@@ -232,7 +255,12 @@ def _probe_through_observer(found: list[Container], names: list[str]) -> tuple[M
     def ask(container: Container) -> None:
         env = {"CL_VIEW": observer.VIEW_EXPR} if container.name == watcher else None
         argv = probe_command(names if container.name in asks_dns else ())
-        outputs[container.name] = exec_in(container, argv, env=env).output
+        try:
+            outputs[container.name] = exec_in(container, argv, env=env).output
+        except ClusterLabError:
+            if _status_now(container) != "running":
+                raise _Vanished(container.name) from None
+            raise
 
     parallel(ask, first)
     views: dict[str, observer.NodeView] = {}

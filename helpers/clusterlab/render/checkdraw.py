@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 
 from ..model.topology import to_graph
 from ..workshop.judge import CheckReport
-from ..workshop.spec import Cluster, Expected, Resolve
+from ..workshop.spec import Cluster, Expected, Replicas, Resolve
 from .display import figure
 from .draw import draw_topology, layout
 
@@ -29,12 +29,20 @@ def intended_graph(expected: Expected) -> nx.DiGraph:
     """The topology ``expected`` asks for: every clustered pair connected both ways."""
     graph = nx.DiGraph(title="intended")
     beam = set(expected.beam)
+    replicas = {c.service: c.count for c in expected.criteria if isinstance(c, Replicas)}
     for service in expected.services:
-        graph.add_node(service, service=service, beam=service in beam, networks=(), ips=(),
-                       ghost=False, node=None, hostname="", container="", error=None)
+        # replicas of one service (lesson 7) are drawn one by one: app.1, app.2, …
+        for key in ([f"{service}.{i}" for i in range(1, replicas[service] + 1)]
+                    if service in replicas else [service]):
+            graph.add_node(key, service=service, beam=service in beam or service in replicas,
+                           networks=(), ips=(), ghost=False, node=None, hostname="",
+                           container="", error=None)
     for criterion in expected.criteria:
         if isinstance(criterion, Cluster):
             graph.add_edges_from(itertools.permutations(criterion.services, 2))
+        elif isinstance(criterion, Replicas):
+            keys = [f"{criterion.service}.{i}" for i in range(1, criterion.count + 1)]
+            graph.add_edges_from(itertools.permutations(keys, 2))
     graph.graph["networks"] = []
     return graph
 

@@ -17,9 +17,11 @@ from pathlib import Path
 from ..catalogue import Lesson
 from ..errors import ClusterLabError, ConvergenceTimeout
 from ..lab.lifecycle import Lab
+from ..lab.swarm import SwarmLab
 from ..model.snapshot import Snapshot
 from ..observe import remote as remote_shell
 from ..progress import Progress, say
+from ..waiting import wait_until
 from .judge import (
     CheckReport,
     HttpOutcome,
@@ -127,6 +129,8 @@ def partition_and_heal(lab: Lab, expected: Expected, before: Snapshot,
     networks = list(lab.container(fault.service).attrs["NetworkSettings"]["Networks"])
     if fault.kind == "pause":
         return pause_and_unpause(lab, expected, node, progress)
+    if fault.kind == "rolling_update":
+        return rolling_update(lab, expected, before, progress)
     progress(f"cutting {fault.service} off the network …")
     cut_at, cut_wall = time.monotonic(), datetime.now(UTC)
     for network in networks:
@@ -182,6 +186,34 @@ def pause_and_unpause(lab: Lab, expected: Expected, node: str | None,
     return fault_result(expected, ran=True, still=still, seconds=seconds)
 
 
+def rolling_update(lab: Lab, expected: Expected, before: Snapshot,
+                   progress: Progress = say) -> Result:
+    """The ``[fault] rolling_update`` step (a Swarm lab): ``docker service update --force``,
+    then wait until Swarm has replaced every task (new containers, all running and healthy)
+    within ``notice_seconds``. The criteria are judged again afterwards."""
+    fault = expected.fault
+    assert fault is not None and isinstance(lab, SwarmLab)
+    old = {m.container for m in before.members if m.service == fault.service}
+    progress(f"forcing a rolling update of {fault.service} …")
+    started = time.monotonic()
+    lab.update(fault.service)
+
+    def replaced() -> bool:
+        done = lab.converged(fault.service)
+        return done is not None and not {c.name for c in done} & old
+
+    try:
+        wait_until(replaced, fault.notice_seconds, interval=0.2,
+                   what=f"every task of {fault.service} replaced")
+    except ConvergenceTimeout:
+        return Result(fault.label, False, (
+            f"Swarm had not replaced every task of {fault.service} "
+            f"{fault.notice_seconds:g} s after `docker service update --force`:\n"
+            + lab.task_report(fault.service),))
+    progress(f"every task of {fault.service} replaced in {time.monotonic() - started:.1f} s")
+    return Result(fault.label, True)
+
+
 def run_check(lesson: Lesson, expected: Expected, file: Path, *, progress: Progress = say,
               timeout: float = 45) -> CheckReport:
     """Static checks, then up → observe → evaluate → down. The lab is always removed.
@@ -194,7 +226,8 @@ def run_check(lesson: Lesson, expected: Expected, file: Path, *, progress: Progr
     if static := static_problems(file, expected):
         return CheckReport(file, expected, static=tuple(static),
                            seconds=time.monotonic() - started)
-    lab = Lab.create(lesson, "exercise", compose_file=file, progress=progress)
+    kind = SwarmLab if lesson.meta.get("backend") == "swarm" else Lab
+    lab = kind.create(lesson, "exercise", compose_file=file, progress=progress)
     try:
         try:
             lab.up(timeout=timeout, late=expected.late)

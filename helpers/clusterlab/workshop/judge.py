@@ -25,6 +25,7 @@ from .spec import (
     Http,
     OutsiderBlocked,
     Remote,
+    Replicas,
     Resolve,
     SharedCookie,
     words,
@@ -136,6 +137,27 @@ def _cluster(c: Cluster, obs: Observation) -> list[str]:
     return problems
 
 
+def _replicas(c: Replicas, obs: Observation) -> list[str]:
+    """Replicas share a service name, so they are told apart by node name."""
+    tasks = [m for m in obs.snapshot.members if m.service == c.service]
+    nodes = {m.node for m in tasks if m.is_node}
+    problems = []
+    if len(tasks) != c.count:
+        problems.append(f"{len(tasks)} tasks of {c.service} are running, not {c.count}")
+    for m in tasks:
+        if not m.is_node:
+            problems.append(f"{m.container} is not a distributed Erlang node")
+        elif m.peers is None:
+            problems.append(f"{m.node} could not be asked for its nodes ({m.error})")
+        elif not m.peers:
+            problems.append(f"{m.node} sees no nodes")
+        elif missing := sorted(nodes - set(m.peers) - {m.node}):
+            problems.append(f"{m.node} does not see {words(missing)}")
+        elif gone := sorted(set(m.peers) - nodes):
+            problems.append(f"{m.node} still lists {words(gone)}, which no running task is")
+    return problems
+
+
 def _cookie(c: SharedCookie, obs: Observation) -> list[str]:
     first, *rest = c.services
     problems = []
@@ -206,7 +228,8 @@ def _remote(c: Remote, obs: Observation) -> list[str]:
 
 
 _JUDGES = {Resolve: _resolve, Cluster: _cluster, SharedCookie: _cookie, Http: _http,
-           OutsiderBlocked: _outsider, CookieHidden: _hidden, Remote: _remote}
+           OutsiderBlocked: _outsider, CookieHidden: _hidden, Remote: _remote,
+           Replicas: _replicas}
 
 
 def evaluate(expected: Expected, observation: Observation, when: str = "") -> list[Result]:

@@ -41,6 +41,23 @@ class Cluster:
 
 
 @dataclass(frozen=True)
+class Replicas:
+    """``count`` running replicas of one (Swarm) ``service``, each listing exactly the
+    others: a full mesh of the current tasks, and no name of a task that is gone."""
+
+    service: str
+    count: int
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return (self.service,)
+
+    @property
+    def label(self) -> str:
+        return f"{self.count} replicas of {self.service} form a full mesh"
+
+
+@dataclass(frozen=True)
 class SharedCookie:
     """``services`` run with the same Erlang cookie (compared by digest, never shown)."""
 
@@ -104,7 +121,7 @@ class Remote:
 
 
 Criterion = (Resolve | Cluster | SharedCookie | Http | OutsiderBlocked | CookieHidden
-             | Remote)
+             | Remote | Replicas)
 
 
 @dataclass(frozen=True)
@@ -112,7 +129,9 @@ class Partition:
     """A fault step: cut ``service`` off every network (``kind = "partition"``) or
     freeze it (``kind = "pause"``, ``docker pause``) until the other nodes of its cluster
     notice (within ``notice_seconds``), undo it, then judge every criterion again,
-    allowing ``settle_seconds`` for the cluster to heal."""
+    allowing ``settle_seconds`` for the cluster to heal. ``kind = "rolling_update"``
+    (a Swarm service, lesson 7): ``docker service update --force``, every task replaced
+    within ``notice_seconds``, then every criterion again."""
 
     service: str
     notice_seconds: float = 20.0
@@ -120,12 +139,16 @@ class Partition:
 
     @property
     def label(self) -> str:
+        if self.kind == "rolling_update":
+            return f"a forced rolling update replaces every task of {self.service}"
         if self.kind == "pause":
             return f"the other nodes drop {self.service} when it is paused"
         return f"the other nodes notice when {self.service} is cut off the network"
 
     @property
     def after(self) -> str:
+        if self.kind == "rolling_update":
+            return f"after the rolling update of {self.service}"
         if self.kind == "pause":
             return f"after {self.service} was unpaused"
         return f"after {self.service}'s network came back"
@@ -133,7 +156,7 @@ class Partition:
     @property
     def done(self) -> str:
         """What happened to the service, for messages: "cut off", "paused"."""
-        return "paused" if self.kind == "pause" else "cut off"
+        return {"pause": "paused", "rolling_update": "updated"}.get(self.kind, "cut off")
 
 
 @dataclass(frozen=True)
@@ -181,7 +204,7 @@ class Expected:
 def parse_expected(data: Mapping[str, Any]) -> Expected:
     """``expected.toml`` (already parsed) → ``Expected``; ``ExerciseError`` on a bad key."""
     known = {"services", "resolve", "cluster", "cookie", "http", "settle_seconds", "task",
-             "fault", "late", "outsider", "hidden_cookie", "remote"}
+             "fault", "late", "outsider", "hidden_cookie", "remote", "replicas"}
     if unknown := sorted(set(data) - known):
         raise ExerciseError(f"expected.toml: unknown key(s) {', '.join(unknown)}.")
     criteria: list[Criterion] = []
@@ -200,6 +223,8 @@ def parse_expected(data: Mapping[str, Any]) -> Expected:
             criteria.append(CookieHidden(tuple(item["services"])))
         for item in data.get("remote", []):
             criteria.append(Remote(item["from"], tuple(item["to"]), item["basename"]))
+        for item in data.get("replicas", []):  # lesson 7: one Swarm service, many tasks
+            criteria.append(Replicas(item["service"], int(item["count"])))
     except (KeyError, TypeError) as exc:
         raise ExerciseError(f"expected.toml: a criterion lacks {exc}.") from None
     services = tuple(data.get("services") or ())
@@ -223,14 +248,16 @@ def _parse_fault(table: Any, criteria: Sequence[Criterion]) -> Partition | None:
         return None
     if not isinstance(table, Mapping):
         raise ExerciseError("expected.toml: `fault` must be a table: [fault] partition = \"svc\".")
-    if unknown := sorted(set(table) - {"partition", "pause", "notice_seconds"}):
+    kinds_known = ("partition", "pause", "rolling_update")
+    if unknown := sorted(set(table) - {*kinds_known, "notice_seconds"}):
         raise ExerciseError(f"expected.toml: unknown key(s) in [fault]: {', '.join(unknown)}.")
-    kinds = [k for k in ("partition", "pause") if isinstance(table.get(k), str)]
+    kinds = [k for k in kinds_known if isinstance(table.get(k), str)]
     if len(kinds) != 1:
-        raise ExerciseError("expected.toml: [fault] needs `partition = \"<service>\"` or "
-                            "`pause = \"<service>\"`.")
+        raise ExerciseError("expected.toml: [fault] needs `partition = \"<service>\"`, "
+                            "`pause = \"<service>\"` or `rolling_update = \"<service>\"`.")
     fault = Partition(table[kinds[0]], float(table.get("notice_seconds", 20.0)), kinds[0])
-    if not any(isinstance(c, Cluster) and fault.service in c.services for c in criteria):
+    if not any(isinstance(c, Cluster | Replicas) and fault.service in c.services
+               for c in criteria):
         raise ExerciseError(f"expected.toml: [fault] partitions {fault.service}, which no "
                             "[[cluster]] criterion names.")
     return fault

@@ -1,0 +1,198 @@
+"""Lesson 7 on the real engine: what the notebook does not already prove. endpoint_mode
+dnsrr, cleanup on error and by ``clean`` (Swarm mode left as found), exercise 07's
+verdicts, and the engine reached over TCP instead of its socket (a remote engine)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from clusterlab import catalogue
+from clusterlab.gates import engine, swarm
+from clusterlab.lab import registry
+from clusterlab.lab.swarm import SwarmLab
+from clusterlab.progress import quiet
+from clusterlab.workshop.exercise import exercise
+
+from tests.exercise_files import check_edited
+
+pytestmark = pytest.mark.docker
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _gone(project: str) -> bool:
+    return not (registry.exists(project) or engine.labelled("networks", project)
+                or engine.labelled("containers", project))
+
+
+def test_dnsrr_service_name_answers_every_task_and_the_mesh_forms():
+    before = swarm.state()
+    with SwarmLab.create("07", "dnsrr", progress=quiet).up() as lab:
+        snap = lab.timeline(lambda s: s.is_full_mesh(), timeout=30, names=["app"])[-1]
+        ips = {m.networks[lab.network("net")] for m in snap.members}
+        spec = engine.client().api.inspect_service(lab.service_name("app"))
+        assert spec["Spec"]["EndpointSpec"]["Mode"] == "dnsrr"
+        assert not spec["Endpoint"].get("VirtualIPs")           # no VIP at all
+        assert len(ips) == 3
+        assert all(set(m.dns["app"].addresses) == ips for m in snap.members)
+        project = lab.project
+    assert _gone(project)
+    assert swarm.left_as_found(before)
+
+
+def test_an_error_inside_the_lab_removes_it_and_clean_finds_a_detached_one():
+    before = swarm.state()
+    with pytest.raises(RuntimeError), SwarmLab.create("07", "vip", progress=quiet) as lab:
+        failed = lab.project
+        assert registry.exists(failed)
+        raise RuntimeError("the learner's cell failed")
+    assert _gone(failed)
+    detached = SwarmLab.create("07", "vip", detached=True, progress=quiet).up(wait=False)
+    assert detached.project in registry.projects()             # found by its labels
+    assert registry.clean(detached.project)[detached.project] >= 2   # service, network, …
+    assert _gone(detached.project)
+    assert not swarm.services(detached.project)
+    registry.leave_swarm_if_last()
+    assert swarm.left_as_found(before)
+
+
+def test_exercise_07_untouched_fails_on_every_node_and_never_reaches_the_update():
+    ex = exercise("07")
+    report = check_edited(ex, None, file=ex.compose_file)
+    assert not report.passed
+    problems = report.problems
+    assert sum(p.endswith("sees no nodes") for p in problems) == 3, problems
+    assert "app was not updated: the criteria must hold before the fault step" in problems
+
+
+def test_exercise_07_dnsrr_fix_passes_through_the_rolling_update(tmp_path):
+    ex = exercise("07")
+    report = check_edited(ex, tmp_path, [
+        ("      replicas: 3\n", "      replicas: 3\n      endpoint_mode: dnsrr\n")])
+    assert report.passed, report.render()
+    assert any("rolling update" in r.criterion and r.passed for r in report.results)
+    assert any("after the rolling update" in r.title and r.passed for r in report.results)
+
+
+@pytest.fixture
+def engine_over_tcp() -> Iterator[str]:
+    """The engine's socket forwarded to a TCP port on 127.0.0.1: what a remote engine
+    (``DOCKER_HOST=tcp://…``, ``ssh://…``, a context) looks like to ClusterLab."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    path = (os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock")
+    if not path.startswith("unix://"):
+        pytest.skip("the engine is not on a local socket")
+    stop = threading.Event()
+
+    def pipe(a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def serve() -> None:
+        server.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                client, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(path.removeprefix("unix://"))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"tcp://127.0.0.1:{port}"
+    stop.set()
+    server.close()
+    thread.join(5)
+
+
+SCRIPT = """
+import clusterlab as cl
+from clusterlab.progress import quiet
+with cl.lab("07", "tasks", progress=quiet) as lab:
+    snap = lab.timeline(lambda s: s.is_full_mesh(), timeout=60, names=["tasks.app"])[-1]
+    print("MESH", len(snap.members), lab.project)
+"""
+
+
+def test_a_remote_engine_through_docker_host(engine_over_tcp):
+    """Everything the lab does (SDK, `docker stack deploy`, probes) goes through DOCKER_HOST."""
+    before = swarm.state()
+    env = {**os.environ, "DOCKER_HOST": engine_over_tcp, "DOCKER_CONTEXT": ""}
+    env.pop("DOCKER_CONTEXT")
+    done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
+                          text=True, timeout=240, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("MESH"))
+    _, members, project = line.split()
+    assert members == "3"
+    assert _gone(project)
+    assert swarm.left_as_found(before)
+
+
+def test_the_lessons_stacks_are_all_known():
+    assert {"vip", "tasks", "dnsrr", "tasks-dnspoll", "exercise"} == set(
+        catalogue.get("07").stacks)
+
+
+HABITS = """
+services:
+  app:
+    image: ${CLUSTERLAB_IMAGE:?}
+    container_name: app-node
+    hostname: app.lab
+    depends_on: [db]
+    networks: [net]
+    environment: {RELEASE_COOKIE: "${ERL_COOKIE:?}"}
+    deploy: {replicas: 2}
+  db:
+    image: ${CLUSTERLAB_IMAGE:?}
+    networks: [net]
+    environment: {RELEASE_COOKIE: "${ERL_COOKIE:?}"}
+networks:
+  net: {driver: overlay}
+"""
+
+
+def test_compose_habits_swarm_ignores_or_refuses(tmp_path):
+    """container_name and depends_on are ignored (said once, at deploy); a plain hostname
+    is the same in every replica; a container outside the stack can't join its network."""
+    file = tmp_path / "stack.yaml"
+    file.write_text(HABITS)
+    with SwarmLab.create("07", "habits", compose_file=file, progress=quiet).up() as lab:
+        # container_name is ignored with a warning; depends_on is ignored silently
+        assert "container_name: Setting the container name is not supported" in lab.deployed
+        assert "depends_on" not in lab.deployed
+        names = [c.name for c in lab.containers()]
+        assert "app-node" not in names and len(names) == 3
+        assert all(n.startswith(f"{lab.project}_") for n in names)
+        hostnames = {c.attrs["Config"]["Hostname"] for c in lab.containers()
+                     if engine.service_of(c) == "app"}
+        assert hostnames == {"app.lab"}                  # two replicas, one hostname
+        outsider = engine.client().containers.create(
+            lab.containers()[0].image.id, "true", network=lab.network("net"),
+            labels={engine.LABEL: lab.project})
+        try:
+            with pytest.raises(Exception, match="not manually attachable"):
+                outsider.start()
+        finally:
+            outsider.remove(force=True)
