@@ -9,6 +9,7 @@ import docker.errors
 import pytest
 import requests
 from clusterlab.errors import StuckNetwork
+from clusterlab.gates import engine
 from clusterlab.lab import registry
 
 
@@ -42,7 +43,7 @@ class StaleEndpointApi:
 
 def test_a_stale_endpoint_is_disconnected_by_force_and_the_network_removed():
     api = StaleEndpointApi()
-    registry._remove_network(api, "cl08-abc_v6net", "cl08-abc_v6net", timeout=5)
+    engine.remove_network("cl08-abc_v6net", "cl08-abc_v6net", timeout=5, api=api)
     assert api.disconnected == [("cl08-abc-n2-1", True)]
     assert api.removed
 
@@ -58,7 +59,7 @@ def test_an_endpoint_the_engine_hides_is_named_as_such_not_waited_on_for_30_s():
     api = HiddenEndpointApi()
     started = time.monotonic()
     with pytest.raises(StuckNetwork, match=r"cl08-abc_v6net.*lists no container") as err:
-        registry._remove_network(api, "0d37d98a", "cl08-abc_v6net", stuck_after=0.3)
+        engine.remove_network("0d37d98a", "cl08-abc_v6net", stuck_after=0.3, api=api)
     assert time.monotonic() - started < 5
     assert "Restart the Docker daemon" in str(err.value)
     assert not api.removed

@@ -6,7 +6,9 @@ exceptions and the engine's version quirks live in one place.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,7 +18,8 @@ import docker
 import docker.errors
 from docker.models.containers import Container
 
-from ..errors import ClusterLabError, DockerUnavailable
+from ..errors import ClusterLabError, DockerUnavailable, StuckNetwork
+from ..waiting import wait_until
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -138,3 +141,63 @@ def parallel(work: Callable[[T], R], items: Sequence[T], limit: int | None = Non
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def removed(remove: Callable[[], Any]) -> bool:
+    """Run one removal; True once the object is gone. Two labs starting at once (parallel
+    tests) both reap the same orphan: its "already in progress" or "not found" is no error,
+    and a network whose containers the other reaper is still removing is tried again."""
+    try:
+        remove()
+    except docker.errors.NotFound:
+        return True
+    except docker.errors.APIError as exc:
+        if exc.status_code == 409 and "already in progress" in str(exc):
+            return True
+        if exc.status_code in (403, 409) and "active endpoints" in str(exc):
+            return False
+        if exc.status_code == 503 and "not a swarm manager" in str(exc):
+            return True  # an overlay network, gone with the swarm another process left
+        if exc.status_code == 500 and "not found" in str(exc):
+            return True  # a swarm-scope network the manager removed a moment ago
+        raise
+    return True
+
+
+def _network_removed(api: Any, network: str, hidden: list[float]) -> bool:
+    """Try to remove one network once. Endpoints still listed on a lab's own network are
+    the lab's (a container another reaper is removing): disconnect them by force. The
+    moments the engine refused while listing none are appended to ``hidden``."""
+    if removed(lambda: api.remove_network(network)):
+        return True
+    try:
+        endpoints = api.inspect_network(network).get("Containers") or {}
+    except docker.errors.NotFound:
+        return True
+    if not endpoints:
+        hidden.append(time.monotonic())
+    for key, endpoint in endpoints.items():
+        with contextlib.suppress(docker.errors.APIError):
+            api.disconnect_container_from_network(endpoint.get("Name") or key, network,
+                                                  force=True)
+    return False
+
+
+def remove_network(network: str, name: str, *, timeout: float = 30, stuck_after: float = 5,
+                   api: Any = None) -> None:
+    """Remove a lab's network, waiting while its containers go. Under heavy load the
+    engine can keep an endpoint it no longer shows ("has active endpoints", `Containers`
+    empty) for good: after ``stuck_after`` seconds of that, say so instead of waiting."""
+    api = api or client().api
+    hidden: list[float] = []
+
+    def gone_or_stuck() -> bool:
+        if _network_removed(api, network, hidden):
+            return True
+        if hidden and hidden[-1] - hidden[0] >= stuck_after:
+            raise StuckNetwork(f"The engine will not remove network {name}: it reports an "
+                               "active endpoint but lists no container on it (a Docker "
+                               "bug seen under heavy load).")
+        return False
+
+    wait_until(gone_or_stuck, timeout=timeout, what=f"removing network {name}")

@@ -171,10 +171,11 @@ def leave_if_last() -> bool:
 
 
 def _remove_our_gwbridge() -> None:
+    """The last tasks leave ``docker_gwbridge`` a moment after their service went, and its
+    ``gateway_ingress-sbox`` endpoint may stay: removed as a lab's networks are."""
     for row in engine.client().api.networks(names=[GWBRIDGE]):
         if (row.get("Labels") or {}).get(MARK) == "initialised":
-            with contextlib.suppress(docker.errors.NotFound):
-                engine.client().api.remove_network(row["Id"])
+            engine.remove_network(row["Id"], GWBRIDGE)
 
 
 def docker_cli(args: Sequence[str], *, env: Mapping[str, str] | None = None,

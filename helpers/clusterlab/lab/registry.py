@@ -15,10 +15,8 @@ import secrets
 import shutil
 import socket
 import tempfile
-import time
 import warnings
 import weakref
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -107,65 +105,6 @@ def exists(project: str) -> bool:
                 or swarm.services(project))
 
 
-def _removed(remove: Callable[[], Any]) -> bool:
-    """Run one removal; True once the object is gone. Two labs starting at once (parallel
-    tests) both reap the same orphan: its "already in progress" or "not found" is no error,
-    and a network whose containers the other reaper is still removing is tried again."""
-    try:
-        remove()
-    except docker.errors.NotFound:
-        return True
-    except docker.errors.APIError as exc:
-        if exc.status_code == 409 and "already in progress" in str(exc):
-            return True
-        if exc.status_code in (403, 409) and "active endpoints" in str(exc):
-            return False
-        if exc.status_code == 503 and "not a swarm manager" in str(exc):
-            return True  # an overlay network, gone with the swarm another process left
-        if exc.status_code == 500 and "not found" in str(exc):
-            return True  # a swarm-scope network the manager removed a moment ago
-        raise
-    return True
-
-
-def _network_removed(api: Any, network: str, hidden: list[float]) -> bool:
-    """Try to remove one network once. Endpoints still listed on a lab's own network are
-    the lab's (a container another reaper is removing): disconnect them by force. The
-    moments the engine refused while listing none are appended to ``hidden``."""
-    if _removed(lambda: api.remove_network(network)):
-        return True
-    try:
-        endpoints = api.inspect_network(network).get("Containers") or {}
-    except docker.errors.NotFound:
-        return True
-    if not endpoints:
-        hidden.append(time.monotonic())
-    for key, endpoint in endpoints.items():
-        with contextlib.suppress(docker.errors.APIError):
-            api.disconnect_container_from_network(endpoint.get("Name") or key, network,
-                                                  force=True)
-    return False
-
-
-def _remove_network(api: Any, network: str, name: str, *, timeout: float = 30,
-                    stuck_after: float = 5) -> None:
-    """Remove a lab's network, waiting while its containers go. Under heavy load the
-    engine can keep an endpoint it no longer shows ("has active endpoints", `Containers`
-    empty) for good: after ``stuck_after`` seconds of that, say so instead of waiting."""
-    hidden: list[float] = []
-
-    def gone_or_stuck() -> bool:
-        if _network_removed(api, network, hidden):
-            return True
-        if hidden and hidden[-1] - hidden[0] >= stuck_after:
-            raise StuckNetwork(f"The engine will not remove network {name}: it reports an "
-                               "active endpoint but lists no container on it (a Docker "
-                               "bug seen under heavy load).")
-        return False
-
-    wait_until(gone_or_stuck, timeout=timeout, what=f"removing network {name}")
-
-
 def remove_project(project: str, *, files: bool = True) -> int:
     """Force-remove everything labelled with ``project`` (and, with ``files``, its working
     files: the started model, a lab CA); returns how many engine objects went."""
@@ -175,22 +114,22 @@ def remove_project(project: str, *, files: bool = True) -> int:
     removed = 0
     services = swarm.services(project)
     for row in services:  # first, or Swarm replaces the containers we remove
-        _removed(lambda row=row: api.remove_service(row["ID"]))
+        engine.removed(lambda row=row: api.remove_service(row["ID"]))
         removed += 1
     for row in engine.labelled("containers", project):
-        _removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
+        engine.removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
         removed += 1
     if services:  # a task Swarm was starting as the service went may create one more
         def no_containers_left() -> bool:
             rows = engine.labelled("containers", project)
             for row in rows:
-                _removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
+                engine.removed(lambda row=row: api.remove_container(row["Id"], force=True, v=True))
             return not rows
 
         wait_until(no_containers_left, timeout=30, interval=0.5,
                    what=f"the containers of Swarm lab {project} gone")
     for row in engine.labelled("networks", project):
-        _remove_network(api, row["Id"], row["Name"])
+        engine.remove_network(row["Id"], row["Name"])
         removed += 1
     for row in engine.labelled("volumes", project):
         api.remove_volume(row["Name"], force=True)
