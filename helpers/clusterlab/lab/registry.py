@@ -131,6 +131,9 @@ def remove_project(project: str, *, files: bool = True) -> int:
     for row in engine.labelled("networks", project):
         engine.remove_network(row["Id"], row["Name"])
         removed += 1
+    # A Swarm manager removes an overlay network a moment after it said so: wait for it.
+    wait_until(lambda: not engine.labelled("networks", project), timeout=30, interval=0.2,
+               what=f"the networks of {project} gone")
     for row in engine.labelled("volumes", project):
         api.remove_volume(row["Name"], force=True)
         removed += 1
