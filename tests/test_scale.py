@@ -15,7 +15,7 @@ from clusterlab.lab.lifecycle import Lab
 from clusterlab.model.snapshot import Snapshot
 from clusterlab.progress import quiet
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+pytestmark = [pytest.mark.docker, pytest.mark.scale]
 
 N = 40
 
