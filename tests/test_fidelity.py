@@ -49,7 +49,22 @@ def poll_lab():
 
 @pytest.fixture(scope="module")
 def epmd_lab():
-    lab = start("epmd_once")
+    # `target` is held at its entry point until every dialler has made its first attempt:
+    # the Epmd ones connect inside init (before ready), the one-shot Tasks may still run
+    # after ready, so wait until both have finished (a temporary child that ended is gone
+    # from the supervisor). An order of states, not a start-up delay that load outruns.
+    lab = Lab.create("00-setup", "fidelity-epmd_once", compose_file=HERE / "epmd_once.yaml",
+                     progress=quiet)
+    lab.up(held=["target"])
+    try:
+        for service in ("seed", "traced"):
+            wait_until(lambda s=service: "ClusterLab.Strategy.Once" not in rpc(
+                lab.container(s), "Elixir.Supervisor", "which_children",
+                "['Elixir.ClusterLab.Supervisor']"), 15, what=f"{service}'s one connect")
+        lab.release("target")
+    except BaseException:
+        lab.down()
+        raise
     yield lab
     lab.down()
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from docker.models.containers import Container
 
@@ -69,12 +69,17 @@ class Lab(Looking, Faults):
     @classmethod
     def create(cls, lesson: str | Lesson, variant: str = "fixed", *,
                compose_file: Path | str | None = None, env: Mapping[str, str] | None = None,
-               detached: bool = False, progress: Progress = say) -> Lab:
+               detached: bool = False, progress: Progress = say) -> Self:
         """A lab for ``lesson``'s ``variant``, or for any ``compose_file`` (an exercise)."""
         found = lesson if isinstance(lesson, Lesson) else get(lesson)
-        path = Path(compose_file) if compose_file else found.compose_file(variant)
+        path = Path(compose_file) if compose_file else cls.file_of(found, variant)
         return cls(found, variant, registry.new_project(found.id), path, Cookie(),
                    dict(env or {}), detached, progress)
+
+    @classmethod
+    def file_of(cls, lesson: Lesson, variant: str) -> Path:
+        """The file this kind of lab runs for a lesson's variant: its ``compose.yaml``."""
+        return lesson.compose_file(variant)
 
     @classmethod
     def attach(cls, project: str | None = None) -> Lab:
@@ -114,12 +119,14 @@ class Lab(Looking, Faults):
     # -- up and down ------------------------------------------------------------------
 
     def up(self, *, wait: bool = True, timeout: float | None = None,
-           late: Sequence[str] = ()) -> Lab:
+           late: Sequence[str] = (), held: Sequence[str] = ()) -> Lab:
         """Start every service and, with ``wait``, return once every one of them is ready.
 
         ``late`` services are held at their entry point until every other service is
         ready, then released: a slow starter by state (an exercise's ``late = [...]``).
-        ``timeout`` defaults to ``start_timeout`` of the lab's size.
+        ``held`` services stay held until the caller's ``release(service)``, for a test
+        that must see a state of the others first. ``timeout`` defaults to
+        ``start_timeout`` of the lab's size.
         """
         if self.compose_file is None or self.cookie is None:
             raise ClusterLabError(f"Lab {self.project} was attached, not created: it is up.")
@@ -136,7 +143,7 @@ class Lab(Looking, Faults):
                   registry.OWNER: registry.owner_label(self.detached),
                   registry.LESSON: self.lesson.id if self.lesson else "",
                   registry.VARIANT: self.variant}
-        started_model = hold(pin_resolver(label_model(model, labels)), late)
+        started_model = hold(pin_resolver(label_model(model, labels)), [*late, *held])
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._env = {"ERL_COOKIE": self.cookie.reveal(), "CLUSTERLAB_IMAGE": image.tag,
                      # a lab CA and certificates (lesson 6): only if the file asks for them
@@ -148,7 +155,7 @@ class Lab(Looking, Faults):
             self._create(started_model, timeout)
             if wait or late:
                 first = [c for c in self.containers()
-                         if c.labels.get(engine.COMPOSE_SERVICE) not in late]
+                         if c.labels.get(engine.COMPOSE_SERVICE) not in (*late, *held)]
                 self._record_wait(first)
                 wait_ready(first, timeout)
                 for service in late:

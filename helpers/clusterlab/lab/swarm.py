@@ -35,10 +35,8 @@ from ..errors import (
 )
 from ..gates import engine, swarm
 from ..gates.image import ensure_image
-from ..progress import Progress, say
 from ..waiting import wait_until
 from . import commands, registry, subnets
-from .cookie import Cookie
 from .lifecycle import Lab
 from .stack import pin_resolver
 
@@ -117,14 +115,9 @@ class SwarmLab(Lab):
     """What ``docker stack deploy`` printed: which Compose keys it ignored, for one."""
 
     @classmethod
-    def create(cls, lesson: str | Lesson, variant: str = "fixed", *,
-               compose_file: Path | str | None = None, env: Mapping[str, str] | None = None,
-               detached: bool = False, progress: Progress = say) -> SwarmLab:
-        """A lab for ``lesson``'s Swarm ``variant`` (its ``stack.yaml``), or any stack file."""
-        found = lesson if isinstance(lesson, Lesson) else get(lesson)
-        path = Path(compose_file) if compose_file else found.stack_file(variant)
-        return cls(found, variant, registry.new_project(found.id), path, Cookie(),
-                   dict(env or {}), detached, progress)
+    def file_of(cls, lesson: Lesson, variant: str) -> Path:
+        """A Swarm variant's ``stack.yaml`` (``create`` passes any stack file as is)."""
+        return lesson.stack_file(variant)
 
     @property
     def stack_file(self) -> Path | None:
