@@ -75,6 +75,9 @@ def test_the_limit_comes_from_cores_and_memory():
     small = replica_limit(8, 2 * 2**30)                                          # memory-bound
     assert small.nodes == int(2 * 1024 * 0.5 / MEMORY_PER_NODE_MIB)
     assert replica_limit(1, 64 * 2**20).nodes == 2                               # never below 2
+    table = replica_limit(2, 24 * 2**30, neighbours=1024)                   # kernel-bound
+    assert table.nodes == 32 and "neighbour table of 1024" in table.why()
+    assert replica_limit(2, 24 * 2**30, neighbours=8192).nodes == 2 * NODES_PER_CORE
 
 
 def test_more_replicas_than_the_machine_holds_are_refused_with_the_measured_limit(tmp_path):

@@ -2,20 +2,28 @@
 replicas (dns_cluster, polling every 500 ms), every node listing the 39 others within 30 s
 of ``up()``, each by the name the engine's address gives it. The probe's speed is a
 figure for ``bench/scale.py``, not a test; this asserts what the lab and probe say.
-About 1-2 min on a busy 2-core host (``up()`` is most of it: Compose starts the 40
-containers about one a second)."""
+About 25 s on a quiet 2-core host, 1-2 min on a busy one (``up()`` is most of it:
+Compose starts the 40 containers about one a second).
+
+The mesh needs about 40 x 40 entries in the host kernel's neighbour (ARP) table, shared by
+every container; a default Linux host keeps 1024, and the last nodes to start then never
+reach anyone (``system.fits_neighbour_table``). On such a host this test skips, naming the
+sysctl; CI raises the limit (``.ci/run``) and sets ``CLUSTERLAB_REQUIRE_SCALE=1``, which
+makes the skip a failure."""
 
 from __future__ import annotations
 
 import collections
+import os
 import time
 
 import pytest
+from clusterlab.gates import system
 from clusterlab.lab.lifecycle import Lab
 from clusterlab.model.snapshot import Snapshot
 from clusterlab.progress import quiet
 
-pytestmark = [pytest.mark.docker, pytest.mark.scale]
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 N = 40
 
@@ -32,8 +40,15 @@ def census(snapshot: Snapshot) -> str:
 
 
 def test_forty_replicas_form_a_full_mesh_within_30_s_of_up_and_every_node_is_read():
+    limit = system.neighbour_limit()
+    if limit is not None and limit < N * N:
+        message = (f"this host's kernel neighbour table holds {limit} entries, a {N}-node "
+                   f"mesh needs about {N * N}: raise net.ipv4.neigh.default.gc_thresh3 "
+                   "(README, 'Big labs')")
+        if os.environ.get("CLUSTERLAB_REQUIRE_SCALE"):
+            pytest.fail(message)
+        pytest.skip(message)
     with Lab.create("04", "replicas", env={"REPLICAS": str(N)}, progress=quiet) as lab:
-        lab.up()
         deadline = time.monotonic() + 30
         seen = lab.probe(["app"])
         while not seen.is_full_mesh() and time.monotonic() < deadline:

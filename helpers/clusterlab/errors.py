@@ -93,6 +93,11 @@ class InvalidOption(ClusterLabError):
     """A knob was given a value it does not take (the message names the knob and choices)."""
 
 
+class NeighbourTableTooSmall(LabStartError):
+    """The lab's mesh needs more ARP entries than the host's kernel keeps (the message
+    gives the figures and the sysctl)."""
+
+
 class AddressPoolExhausted(LabStartError):
     """Every subnet of the labs' range is in use (the message names the range and setting)."""
 

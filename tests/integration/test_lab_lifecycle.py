@@ -154,3 +154,36 @@ def test_cached_image_check_is_fast():
     image = cl.ensure_image(quiet)
     again = cl.ensure_image(quiet)
     assert again.cached and again.tag == image.tag
+
+
+def test_a_second_up_changes_nothing_and_the_service_name_still_answers():
+    # A re-run cell, or `with lab.up() as lab`: placing the lab again gave its network a
+    # new subnet and Compose reconnected every replica without the alias `app`, so the
+    # service name answered NXDOMAIN (what made a 40-replica lab look like a DNS failure).
+    lab = cl.lab("04", "replicas", progress=quiet)
+    with lab.up() as same:
+        assert same is lab
+        (network,) = lab.containers()[0].attrs["NetworkSettings"]["Networks"]
+        subnet = engine.client().networks.get(network).attrs["IPAM"]["Config"][0]["Subnet"]
+        lab.up()
+        assert engine.client().networks.get(network).attrs["IPAM"]["Config"][0]["Subnet"] == subnet
+        for container in lab.containers():
+            container.reload()
+            assert "app" in container.attrs["NetworkSettings"]["Networks"][network]["Aliases"]
+        assert len(lab.probe(["app"]).members[0].dns["app"].addresses) == 3
+    assert labelled(lab.project) == NOTHING
+
+
+def test_a_lab_too_big_for_the_kernel_neighbour_table_is_refused_before_it_starts(monkeypatch):
+    from pathlib import Path
+
+    from clusterlab.errors import NeighbourTableTooSmall
+    from clusterlab.gates import system
+
+    # The engine runs on this machine's kernel here: the limit is read, not guessed.
+    assert system.neighbour_limit() == int(Path(system.NEIGHBOUR_LIMIT).read_text())
+    monkeypatch.setattr(system, "neighbour_limit", lambda: 1024)  # a default host
+    lab = cl.lab("04", "replicas", env={"REPLICAS": "40"}, progress=quiet)
+    with pytest.raises(NeighbourTableTooSmall, match="1600 entries"):
+        lab.up()
+    assert labelled(lab.project) == NOTHING

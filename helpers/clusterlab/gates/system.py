@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 
+from ..errors import NeighbourTableTooSmall
 from . import compose, engine
+
+NEIGHBOUR_LIMIT = Path("/proc/sys/net/ipv4/neigh/default/gc_thresh3")
+"""The most entries the kernel keeps in its IPv4 neighbour (ARP) table. One table serves
+every network namespace, so every container on the engine's kernel shares it (1024 on a
+default Linux host)."""
 
 
 def versions() -> dict[str, str]:
@@ -18,3 +26,33 @@ def prerequisites() -> dict[str, str]:
     report = versions()
     report["mmdebstrap"] = shutil.which("mmdebstrap") or "not installed (needed only offline)"
     return report
+
+
+def neighbour_limit() -> int | None:
+    """``gc_thresh3`` of the kernel the engine runs on, or None where that kernel is not
+    this machine's (Docker Desktop's VM, a remote engine) and cannot be read from here."""
+    try:
+        if engine.client().info().get("KernelVersion") != os.uname().release:
+            return None
+        return int(NEIGHBOUR_LIMIT.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def fits_neighbour_table(nodes: int, limit: int | None) -> None:
+    """Refuse a lab whose full mesh overflows the kernel's neighbour table.
+
+    Each node keeps a neighbour entry for every peer it talks to, so a mesh of N nodes on
+    one network needs about N x N entries. Past the limit the kernel drops the packets of
+    new neighbours ("neighbor table overflow" in dmesg): the last nodes to start never
+    connect, and nothing in Docker or Erlang says why (measured: 40 nodes, limit 1024)."""
+    if limit is None or nodes * nodes <= limit:
+        return
+    raise NeighbourTableTooSmall(
+        f"A mesh of {nodes} nodes needs about {nodes * nodes} entries in the kernel's "
+        f"neighbour (ARP) table, one per node per peer; this host keeps at most {limit} "
+        "(net.ipv4.neigh.default.gc_thresh3), shared by every container. The nodes past "
+        "that would never reach their peers.",
+        "Use fewer nodes, or raise the limit on the engine's host: `sudo sysctl -w "
+        "net.ipv4.neigh.default.gc_thresh1=1024 net.ipv4.neigh.default.gc_thresh2=4096 "
+        "net.ipv4.neigh.default.gc_thresh3=8192` (a file in /etc/sysctl.d/ keeps it).")

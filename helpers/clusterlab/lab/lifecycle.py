@@ -31,7 +31,7 @@ from ..errors import (
     LabStartError,
     PortInUse,
 )
-from ..gates import compose, engine
+from ..gates import compose, engine, system
 from ..gates.image import ensure_image
 from ..observe.erlang import refused_names
 from ..progress import Progress, say
@@ -130,6 +130,8 @@ class Lab(Looking, Faults):
         """
         if self.compose_file is None or self.cookie is None:
             raise ClusterLabError(f"Lab {self.project} was attached, not created: it is up.")
+        if self.is_up():
+            return self
         registry.reap_orphans()
         image = ensure_image(self.progress)
         model = compose.load(self.compose_file, self.project)
@@ -138,6 +140,7 @@ class Lab(Looking, Faults):
                                   + "\n  ".join(refused))
         if refusal := refused_ports(model):
             raise refusal
+        system.fits_neighbour_table(container_count(model, self.env), system.neighbour_limit())
         timeout = start_timeout(model, self.env) if timeout is None else timeout
         labels = {engine.LABEL: self.project,
                   registry.OWNER: registry.owner_label(self.detached),
@@ -173,6 +176,16 @@ class Lab(Looking, Faults):
         self.started_in = time.monotonic() - started
         self.progress(f"{self.project} up in {self.started_in:.1f} s")
         return self
+
+    def is_up(self) -> bool:
+        """True once this handle's ``up()`` has returned and the lab still runs: a second
+        ``up()`` (a re-run cell, ``with lab.up() as lab``) then changes nothing. Placing the
+        lab again would give its networks new subnets, and Compose would reconnect every
+        container without its service-name alias: ``app`` would answer NXDOMAIN."""
+        if self.started_in is None or not registry.exists(self.project):
+            return False
+        self.progress(f"{self.project} is already up")
+        return True
 
     def _create(self, model: dict[str, Any], timeout: float, attempts: int = 5) -> None:
         """``compose up`` with a free subnet of the labs' range for each network; if another
@@ -305,11 +318,17 @@ def start_timeout(model: Mapping[str, Any], env: Mapping[str, str] | None = None
     35-60 s to be ready at a load average of 20-40, ``bench/scale.py``), and over 135 s at
     70 (engine shared with other labs), so a fixed minute fails big labs.
     ``env`` fills a replica count the file leaves to a variable (``${REPLICAS:-3}``)."""
+    return 60 + 3 * max(0, container_count(model, env) - 10)
+
+
+def container_count(model: Mapping[str, Any], env: Mapping[str, str] | None = None) -> int:
+    """How many containers the model starts (replicas counted, ``${REPLICAS:-3}`` filled
+    from ``env``)."""
     count = 0
     for spec in (model.get("services") or {}).values():
         replicas = (spec.get("deploy") or {}).get("replicas", spec.get("scale", 1))
         count += _count(replicas, env or {})
-    return 60 + 3 * max(0, count - 10)
+    return count
 
 
 def _count(value: Any, env: Mapping[str, str]) -> int:

@@ -132,6 +132,8 @@ class SwarmLab(Lab):
             raise ClusterLabError(f"Lab {self.project} was attached, not created: it is up.")
         if late:
             raise ClusterLabError("A Swarm stack has no start order (depends_on is ignored).")
+        if self.is_up():
+            return self
         registry.reap_orphans()
         image = ensure_image(self.progress)
         raw = read_stack(self.compose_file)

@@ -6,20 +6,22 @@ learner can combine them and watch the result. Plain data in, a compose model ou
 
 How many nodes: as many as the engine holds (``replica_limit``), from two figures
 measured by ``bench/scale.py`` on a 2-core, 24 GiB Docker 20.10 host shared with other
-labs: memory per node, and the nodes per core that still mesh within 30 s of ``up()``.
-A bigger choice is refused with those figures, before anything starts.
+labs (memory per node, and the nodes per core that still mesh within 30 s of ``up()``)
+and the host kernel's neighbour table (a mesh of N nodes needs about N x N entries). A
+bigger choice is refused with those figures, before anything starts.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InvalidOption
-from ..gates import engine
+from ..gates import engine, system
 
 Naming = Literal["sname", "fqdn", "ip"]
 Strategy = Literal["none", "once", "epmd", "epmd-retry", "dns_cluster", "dnspoll"]
@@ -44,9 +46,10 @@ MEMORY_PER_NODE_MIB = 45
 """Measured: a lab node takes 38 MiB at 40 nodes and 44 MiB at 5 (``docker stats``, cache
 excluded; ``bench/scale.py``); rounded up."""
 NODES_PER_CORE = 20
-"""Measured: 40 nodes on 2 cores meshed before ``up()`` returned, with no nodedown and no
-``global`` disconnect, and a probe read all of them in under 0.6 s (``bench/scale.py -n
-40 --evidence``, load average 10-30 from other labs). Beyond that is untested."""
+"""Measured: 40 nodes on 2 cores meshed 24 s after ``up()`` began, with no nodedown and
+no ``global`` disconnect, and a probe read all of them in under 0.6 s (``bench/scale.py
+-n 40 --evidence``; ``pytest -m scale``), once the host's neighbour table held the mesh
+(``system.fits_neighbour_table``). Beyond that is untested."""
 MEMORY_SHARE = 0.5
 """The share of the engine's memory one playground lab may take (other labs, the kernel
 and JupyterLab need the rest)."""
@@ -61,26 +64,35 @@ class Limit:
     nodes: int
     cpus: int
     memory_gib: float
+    neighbours: int | None = None
+    """The host kernel's neighbour table size (``gc_thresh3``), where it can be read."""
 
     def why(self) -> str:
+        table = ("" if self.neighbours is None else
+                 f", and a kernel neighbour table of {self.neighbours} entries (a mesh of N "
+                 "nodes needs N x N; net.ipv4.neigh.default.gc_thresh3)")
         return (f"this engine ({self.cpus} CPUs, {self.memory_gib:.1f} GiB) holds at most "
                 f"{self.nodes} nodes in one lab: measured {NODES_PER_CORE} nodes per core "
                 f"mesh within 30 s of up(), and {MEMORY_PER_NODE_MIB} MiB per node against "
-                f"{MEMORY_SHARE:.0%} of the engine's memory")
+                f"{MEMORY_SHARE:.0%} of the engine's memory{table}")
 
 
-def replica_limit(cpus: int, memory_bytes: int) -> Limit:
-    """The most nodes one lab may have on an engine with ``cpus`` and ``memory_bytes``."""
+def replica_limit(cpus: int, memory_bytes: int, neighbours: int | None = None) -> Limit:
+    """The most nodes one lab may have on an engine with ``cpus``, ``memory_bytes`` and a
+    kernel neighbour table of ``neighbours`` entries (None: not known)."""
     by_cpu = NODES_PER_CORE * max(1, cpus)
     by_memory = int(memory_bytes * MEMORY_SHARE / 2**20 / MEMORY_PER_NODE_MIB)
-    return Limit(max(MIN_REPLICAS, min(by_cpu, by_memory)), cpus, memory_bytes / 2**30)
+    by_table = math.isqrt(neighbours) if neighbours is not None else by_cpu
+    return Limit(max(MIN_REPLICAS, min(by_cpu, by_memory, by_table)), cpus,
+                 memory_bytes / 2**30, neighbours)
 
 
 def machine_limit() -> Limit:
     """``replica_limit`` for the engine the labs run on (its CPUs and memory, which on
     Docker Desktop are the VM's, not the laptop's)."""
     info = engine.client().info()
-    return replica_limit(int(info.get("NCPU", 1)), int(info.get("MemTotal", 0)))
+    return replica_limit(int(info.get("NCPU", 1)), int(info.get("MemTotal", 0)),
+                         system.neighbour_limit())
 
 
 @dataclass(frozen=True)
