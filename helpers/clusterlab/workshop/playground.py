@@ -48,7 +48,7 @@ excluded; ``bench/scale.py``); rounded up."""
 NODES_PER_CORE = 20
 """Measured: 40 nodes on 2 cores meshed 24 s after ``up()`` began, with no nodedown and
 no ``global`` disconnect, and a probe read all of them in under 0.6 s (``bench/scale.py
--n 40 --evidence``; ``pytest -m scale``), once the host's neighbour table held the mesh
+-n 40 --evidence``; ``tests/test_scale.py``), once the host's neighbour table held the mesh
 (``system.fits_neighbour_table``). Beyond that is untested."""
 MEMORY_SHARE = 0.5
 """The share of the engine's memory one playground lab may take (other labs, the kernel
