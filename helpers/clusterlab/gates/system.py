@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -30,13 +31,20 @@ def prerequisites() -> dict[str, str]:
 
 def neighbour_limit() -> int | None:
     """``gc_thresh3`` of the kernel the engine runs on, or None where that kernel is not
-    this machine's (Docker Desktop's VM, a remote engine) and cannot be read from here."""
+    this machine's (Docker Desktop's VM, a remote engine) and cannot be read from here.
+    Read on every call: raising it takes effect without restarting the kernel."""
+    if not _engine_on_this_kernel():
+        return None
     try:
-        if engine.client().info().get("KernelVersion") != os.uname().release:
-            return None
         return int(NEIGHBOUR_LIMIT.read_text())
     except (OSError, ValueError):
         return None
+
+
+@functools.cache
+def _engine_on_this_kernel() -> bool:
+    """Asked of the engine once per process, not on every lab start."""
+    return engine.client().info().get("KernelVersion") == os.uname().release
 
 
 def fits_neighbour_table(nodes: int, limit: int | None) -> None:

@@ -131,6 +131,7 @@ class Lab(Looking, Faults):
         if self.compose_file is None or self.cookie is None:
             raise ClusterLabError(f"Lab {self.project} was attached, not created: it is up.")
         if self.is_up():
+            self.progress(f"{self.project} is already up")
             return self
         registry.reap_orphans()
         image = ensure_image(self.progress)
@@ -182,10 +183,7 @@ class Lab(Looking, Faults):
         ``up()`` (a re-run cell, ``with lab.up() as lab``) then changes nothing. Placing the
         lab again would give its networks new subnets, and Compose would reconnect every
         container without its service-name alias: ``app`` would answer NXDOMAIN."""
-        if self.started_in is None or not registry.exists(self.project):
-            return False
-        self.progress(f"{self.project} is already up")
-        return True
+        return self.started_in is not None and registry.exists(self.project)
 
     def _create(self, model: dict[str, Any], timeout: float, attempts: int = 5) -> None:
         """``compose up`` with a free subnet of the labs' range for each network; if another

@@ -192,9 +192,6 @@ def reap_orphans() -> list[str]:
         if owner_host == host and pid.isdigit() and not pid_alive(int(pid)):
             if project in _stuck:
                 continue
-            # Reaping is housekeeping: it must never fail the lab that is starting. A
-            # leftover the engine won't let go (a stale endpoint, an overlay network a Swarm
-            # service still uses) is warned about once and left for `clusterlab clean`.
             try:
                 remove_project(project)
             except (StuckNetwork, ConvergenceTimeout, docker.errors.APIError) as exc:

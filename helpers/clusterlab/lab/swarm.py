@@ -133,6 +133,7 @@ class SwarmLab(Lab):
         if late:
             raise ClusterLabError("A Swarm stack has no start order (depends_on is ignored).")
         if self.is_up():
+            self.progress(f"{self.project} is already up")
             return self
         registry.reap_orphans()
         image = ensure_image(self.progress)
