@@ -160,7 +160,7 @@ _swarm_before: list[object] = []
 def _swarm_state():
     from clusterlab.gates import swarm
 
-    return swarm.state()
+    return swarm.settled()
 
 
 def _swarm_left_as_found(before) -> bool:

@@ -86,7 +86,7 @@ def test_a_worker_is_refused_with_the_way_out(monkeypatch):
 def test_a_swarm_clusterlab_did_not_make_is_never_left(monkeypatch):
     monkeypatch.setattr(swarm, "state", lambda: swarm.SwarmState("active", True, False))
     monkeypatch.setattr(engine, "client", lambda: pytest.fail("must not touch the engine"))
-    assert swarm.leave_if_last() is False
+    assert not swarm.leave_if_last()
 
 
 def test_exercise_07_is_replicas_and_a_rolling_update():

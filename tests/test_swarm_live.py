@@ -1,6 +1,7 @@
 """Lesson 7 on the real engine: what the notebook does not already prove. endpoint_mode
-dnsrr, cleanup on error and by ``clean`` (Swarm mode left as found), exercise 07's
-verdicts, and the engine reached over TCP instead of its socket (a remote engine)."""
+dnsrr, cleanup on error and by ``clean`` (Swarm mode left as found), a Compose lab beside
+a Swarm lab keeping its DNS names (the leave waits), exercise 07's verdicts, and the engine
+reached over TCP instead of its socket (a remote engine)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import clusterlab as cl
 import pytest
 from clusterlab import catalogue
 from clusterlab.gates import engine, swarm
@@ -33,7 +35,7 @@ def _gone(project: str) -> bool:
 
 
 def test_dnsrr_service_name_answers_every_task_and_the_mesh_forms():
-    before = swarm.state()
+    before = swarm.settled()
     with SwarmLab.create("07", "dnsrr", progress=quiet).up() as lab:
         snap = lab.timeline(lambda s: s.is_full_mesh(), timeout=30, names=["app"])[-1]
         ips = {m.networks[lab.network("net")] for m in snap.members}
@@ -48,7 +50,7 @@ def test_dnsrr_service_name_answers_every_task_and_the_mesh_forms():
 
 
 def test_an_error_inside_the_lab_removes_it_and_clean_finds_a_detached_one():
-    before = swarm.state()
+    before = swarm.settled()
     with pytest.raises(RuntimeError), SwarmLab.create("07", "vip", progress=quiet) as lab:
         failed = lab.project
         assert registry.exists(failed)
@@ -61,6 +63,60 @@ def test_an_error_inside_the_lab_removes_it_and_clean_finds_a_detached_one():
     assert not swarm.services(detached.project)
     registry.leave_swarm_if_last()
     assert swarm.left_as_found(before)
+
+
+def _names_answer(lab: cl.Lab) -> dict[str, str]:
+    """What Docker's DNS answers n1 for its peers' names (``getent hosts``: libc asks the
+    engine every time; a VM's ``inet_res`` would answer from its own cache for the TTL)."""
+    container = lab.container("n1")
+    return {name: engine.exec_in(container, ["getent", "hosts", name]).output.split(" ")[0]
+            for name in ("n2", "n3")}   # its own name is in its /etc/hosts
+
+
+@pytest.fixture
+def no_swarm():
+    """These tests are about the swarm ClusterLab makes and leaves: the engine must be in
+    none, and no other lab may run beside them (marker ``alone``)."""
+    if swarm.state().local_state != "inactive":
+        pytest.skip("the engine is in Swarm mode already: ClusterLab never leaves that one")
+    yield
+    registry.leave_swarm_if_last()
+
+
+@pytest.mark.alone
+def test_the_engine_erases_every_bridge_name_when_a_swarm_is_left(no_swarm):
+    """The engine fact behind the guarded leave (moby/moby#45144): leaving Swarm mode
+    wipes the embedded DNS records of every network, so a running Compose lab's names
+    answer NXDOMAIN. If a Docker release fixes it, this fails and the guard can go."""
+    with cl.lab("00-setup", progress=quiet) as lab:
+        before = _names_answer(lab)
+        assert all(before.values()), before
+        with swarm.locked():
+            swarm.ensure_manager()
+            assert _names_answer(lab) == before              # entering Swarm mode: harmless
+            engine.client().swarm.leave(force=True)            # what the guard prevents
+            swarm._remove_our_gwbridge()
+        assert _names_answer(lab) == dict.fromkeys(before, ""), "the names still answer"
+
+
+@pytest.mark.alone
+def test_a_swarm_lab_ending_beside_a_compose_lab_keeps_its_names_and_leaves_after(no_swarm):
+    """The guard: lesson 7 ending while a Compose lab runs keeps Swarm mode on (the
+    Compose lab's names still answer), and the Compose lab's own end leaves it."""
+    before = swarm.settled()
+    said: list[str] = []
+    with cl.lab("00-setup", progress=quiet) as compose_lab:
+        names = _names_answer(compose_lab)
+        with SwarmLab.create("07", "dnsrr", progress=said.append) as swarm_lab:
+            assert swarm.state().ours
+            swarm_project = swarm_lab.project
+        assert _gone(swarm_project)
+        assert swarm.state().ours and swarm.leave_pending()      # kept, and remembered
+        assert any("moby/moby#45144" in line for line in said), said
+        assert _names_answer(compose_lab) == names
+        assert swarm.left_as_found(before)     # kept for a running lab: still "as found"
+    assert not swarm.leave_pending()
+    assert swarm.state() == before             # the Compose lab's end left the swarm
 
 
 def test_exercise_07_untouched_fails_on_every_node_and_never_reaches_the_update():
@@ -136,7 +192,7 @@ with cl.lab("07", "tasks", progress=quiet) as lab:
 
 def test_a_remote_engine_through_docker_host(engine_over_tcp):
     """Everything the lab does (SDK, `docker stack deploy`, probes) goes through DOCKER_HOST."""
-    before = swarm.state()
+    before = swarm.settled()
     env = {**os.environ, "DOCKER_HOST": engine_over_tcp, "DOCKER_CONTEXT": ""}
     env.pop("DOCKER_CONTEXT")
     done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,

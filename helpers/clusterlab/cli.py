@@ -11,7 +11,7 @@ from pathlib import Path
 from . import catalogue
 from .doctor.command import add_parser as _add_doctor
 from .errors import ClusterLabError, ImageBuildError
-from .gates import image
+from .gates import image, swarm
 from .lab import registry
 from .lab.lifecycle import Lab
 from .model.topology import to_graph
@@ -85,6 +85,8 @@ def _clean(args: argparse.Namespace) -> int:
         print(f"removed {project}: {count} containers/networks/volumes")
     if not removed:
         print("nothing to clean")
+    if swarm.leave_pending():
+        print(swarm.Leave(False, tuple(swarm.dns_dependents())).explain())
     return 0
 
 

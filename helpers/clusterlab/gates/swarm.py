@@ -13,6 +13,15 @@ removed again on leave (``docker swarm leave`` keeps ``docker_gwbridge``).
 
 Init, deploy and leave take one host-wide file lock, so a lab being deployed by one
 process is never left behind by another process leaving the swarm.
+
+Leaving has a cost outside Swarm: ``docker swarm leave`` erases the embedded DNS records
+of every network on the engine, bridges included (moby/moby#45144; libnetwork's
+``cleanupServiceDiscovery("")`` on node leave, still so upstream). Every running
+container's name and alias then answers NXDOMAIN until it reconnects: a Compose lab
+beside lesson 7 (or the learner's own stack) would stop finding its peers. So the swarm
+is left only when no running container has a name to lose and no Compose lab is being
+started (``bridges_starting``); otherwise the leave is deferred, and the next lab to end
+(``leave_pending``) or ``clusterlab clean`` tries again.
 """
 
 from __future__ import annotations
@@ -36,6 +45,8 @@ from . import engine
 MARK = "io.clusterlab.swarm"
 """Node label (and ``docker_gwbridge`` label) = ``initialised``: ClusterLab made this swarm."""
 GWBRIDGE = "docker_gwbridge"
+NO_EMBEDDED_DNS = {"bridge", "host", "none", GWBRIDGE}
+"""Local networks whose containers have no name in the engine's DNS to lose."""
 ADVERTISE_ENV = "CLUSTERLAB_SWARM_ADDR"
 """The address a swarm ClusterLab creates advertises (default 127.0.0.1: one node, and it
 works whatever interfaces the host has); set it to reach the swarm from other nodes."""
@@ -69,7 +80,8 @@ def left_as_found(before: SwarmState) -> bool:
     Swarm lab, of this process or another)."""
     with locked():
         now = state()
-        return now.as_found == before.as_found and (not now.ours or bool(services()))
+        return now.as_found == before.as_found and \
+            (not now.ours or bool(services()) or bool(dns_dependents()))
 
 
 def state() -> SwarmState:
@@ -88,17 +100,74 @@ def state() -> SwarmState:
     return SwarmState(local, manager, ours)
 
 
-@contextlib.contextmanager
-def locked() -> Iterator[None]:
-    """The host-wide Swarm lock (a file under the temp folder every lab uses)."""
+def _folder() -> Path:
+    """Where the host-wide locks live (the temp folder every lab uses)."""
     folder = Path(tempfile.gettempdir()) / "clusterlab"
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "swarm.lock").open("a") as handle:
+    return folder
+
+
+def settled() -> SwarmState:
+    """The Swarm state with no ClusterLab init or leave half done (read under the lock):
+    a "before" to compare with; a bare ``state()`` during another process's init can
+    read ``pending``."""
+    with locked():
+        return state()
+
+
+@contextlib.contextmanager
+def locked() -> Iterator[None]:
+    """The host-wide Swarm lock."""
+    with (_folder() / "swarm.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def bridges_starting() -> Iterator[None]:
+    """Held (shared) around a Compose lab's ``compose up``: containers that are being
+    started are not yet running, so ``dns_dependents`` can't see them; a leave meanwhile
+    is deferred rather than erasing the names they are registering."""
+    with (_folder() / "bridges.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _no_lab_starting() -> Iterator[bool]:
+    """The bridges lock taken exclusively without waiting: True while no lab starts."""
+    with (_folder() / "bridges.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def dns_dependents() -> list[str]:
+    """Running containers whose names the engine's embedded DNS serves on a local
+    user-defined network: what ``docker swarm leave`` would erase (module docstring)."""
+    api = engine.client().api
+    swarm_scoped = {row["Name"] for row in api.networks() if row.get("Scope") == "swarm"}
+    skip = NO_EMBEDDED_DNS | swarm_scoped
+    rows = api.containers(filters={"status": ["running", "paused", "restarting"]})
+    return sorted(row["Names"][0].lstrip("/") for row in rows
+                  if set((row.get("NetworkSettings") or {}).get("Networks") or {}) - skip)
+
+
+def leave_pending() -> bool:
+    """A leave was deferred (``leave_if_last``): the next lab to end should try again."""
+    return (_folder() / "swarm.deferred").exists()
 
 
 def advertise_address() -> str:
@@ -157,17 +226,53 @@ def services(project: str | None = None) -> list[dict[str, Any]]:
         raise
 
 
-def leave_if_last() -> bool:
-    """Leave the swarm if ClusterLab made it and no service at all is left on it (call
-    under ``locked``); remove the ``docker_gwbridge`` it made. True if it left."""
+@dataclass(frozen=True)
+class Leave:
+    """What ``leave_if_last`` did: left, or kept the swarm and why."""
+
+    left: bool
+    kept_for: tuple[str, ...] = ()
+    """Containers whose DNS names a leave now would erase (the leave is deferred)."""
+
+    @property
+    def deferred(self) -> bool:
+        return bool(self.kept_for)
+
+    def __bool__(self) -> bool:
+        return self.left
+
+    def explain(self) -> str:
+        shown = ", ".join(self.kept_for[:4]) + (" …" if len(self.kept_for) > 4 else "")
+        return (f"Swarm mode stays on for now: leaving it would erase the Docker DNS names "
+                f"of {len(self.kept_for)} running container(s) ({shown}; moby/moby#45144). "
+                "ClusterLab leaves it once they have stopped: the next lab to end, or "
+                "`clusterlab clean`.")
+
+
+STARTING = "(a lab being started)"
+
+
+def leave_if_last() -> Leave:
+    """Leave the swarm if ClusterLab made it, no service at all is left on it and no
+    running container would lose its DNS names (call under ``locked``); remove the
+    ``docker_gwbridge`` it made. A leave put off for those containers is remembered
+    (``leave_pending``) and forgotten once the swarm is gone or not ours."""
+    deferred = _folder() / "swarm.deferred"
     now = state()
     if not (now.active and now.manager and now.ours):
-        return False
+        deferred.unlink(missing_ok=True)
+        return Leave(False)
     if engine.client().api.services():
-        return False
-    engine.client().swarm.leave(force=True)
+        return Leave(False)
+    with _no_lab_starting() as free:
+        kept = tuple(dns_dependents()) if free else (STARTING,)
+        if kept:
+            deferred.touch()
+            return Leave(False, kept)
+        engine.client().swarm.leave(force=True)
+    deferred.unlink(missing_ok=True)
     _remove_our_gwbridge()
-    return True
+    return Leave(True)
 
 
 def _remove_our_gwbridge() -> None:

@@ -31,7 +31,7 @@ from ..errors import (
     LabStartError,
     PortInUse,
 )
-from ..gates import compose, engine, system
+from ..gates import compose, engine, swarm, system
 from ..gates.image import ensure_image
 from ..observe.erlang import refused_names
 from ..progress import Progress, say
@@ -194,7 +194,8 @@ class Lab(Looking, Faults):
             (self.run_dir / "compose.json").write_text(json.dumps(placed, indent=1))
             self._env.update(gateway.env(placed))
             try:
-                self.compose("up", "-d", "--remove-orphans", timeout=timeout + 30)
+                with swarm.bridges_starting():  # no swarm leave erases names being made
+                    self.compose("up", "-d", "--remove-orphans", timeout=timeout + 30)
                 return
             except CommandFailed as exc:
                 if subnets.OVERLAP not in exc.stderr + exc.stdout or attempt == attempts - 1:
@@ -215,6 +216,8 @@ class Lab(Looking, Faults):
         finally:
             registry.remove_project(self.project)
             registry.forget(self)
+            if swarm.leave_pending():  # a Swarm lab's leave waited for labs like this one
+                registry.leave_swarm_if_last()
 
     def down_in_background(self) -> threading.Thread:
         """``down`` in a thread, so a lesson goes on while Compose removes the lab; join it

@@ -152,8 +152,9 @@ def clean(project: str | None = None) -> dict[str, int]:
     return removed
 
 
-def leave_swarm_if_last() -> bool:
-    """Leave the swarm ClusterLab made once no Swarm lab is left on it (``gates.swarm``)."""
+def leave_swarm_if_last() -> swarm.Leave:
+    """Leave the swarm ClusterLab made once no Swarm lab is left on it and no running
+    container would lose its DNS names (``gates.swarm``)."""
     with swarm.locked():
         return swarm.leave_if_last()
 

@@ -208,7 +208,8 @@ class SwarmLab(Lab):
                 registry.remove_project(self.project)
                 # a task Swarm was still placing may surface a moment later: a second pass
                 registry.remove_project(self.project)
-                swarm.leave_if_last()
+                if (outcome := swarm.leave_if_last()).deferred:
+                    self.progress(outcome.explain())
         finally:
             registry.forget(self)
 
