@@ -190,6 +190,24 @@ def test_outsider_with_the_cookie_pongs_the_exposed_variant_pangs_tls_and_is_cle
         assert engine.lab_containers(project) == []
 
 
+@pytest.mark.docker
+def test_a_connection_older_than_the_node_monitor_is_logged_when_it_starts():
+    """mesh_timing needs a nodeup line from one side of every pair; a pair linked by a
+    peer's `global` while both apps were starting has no event on either side. A monitor
+    started after the connections (as such a node's is) logs them at once."""
+    import clusterlab as cl
+
+    with cl.lab("00-setup", progress=quiet) as lab:
+        lab.timeline(lambda s: s.is_full_mesh(), timeout=10)
+        since = datetime.now(UTC)
+        cl.rpc(lab.container("n1"), "Elixir.GenServer", "start",
+               "['Elixir.ClusterLab.NodeMonitor', nil]")
+        for peer in ("app@n2.lab", "app@n3.lab"):
+            line = lab.wait_for_log("n1", f'nodeup :"{peer}" (connected while this node booted)',
+                                    since=since)
+            assert line
+
+
 def test_probe_commands_ask_tls_nodes_with_a_hidden_erl_and_no_cookie():
     from clusterlab.lab import commands
     from clusterlab.model.snapshot import Member, Snapshot

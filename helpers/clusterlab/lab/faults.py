@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import docker.errors
 from docker.models.containers import Container
 
 from ..errors import ClusterLabError
@@ -51,11 +52,28 @@ class Faults:
         self._record(commands.docker("kill", container.name))
         container.kill()
 
-    def pause(self, service: str) -> None:
-        """``docker pause``: frozen by the cgroup freezer, its connections open and silent."""
+    def pause(self, service: str, attempts: int = 5) -> None:
+        """``docker pause``: frozen by the cgroup freezer, its connections open and silent.
+
+        On cgroup v1 a freeze can fail while a process of the container is mid-syscall (a
+        probe's ``docker exec`` starting in it, say): runc then thaws and reports "unable
+        to freeze" (its own words: "a game of chances", opencontainers/runc#2791). That is
+        the engine's transient refusal, not the lesson's fault: asked again, a few times."""
         container = self.container(service)
         self._record(commands.docker("pause", container.name))
-        container.pause()
+        for attempt in range(attempts):
+            try:
+                container.pause()
+                return
+            except docker.errors.APIError as exc:
+                if "unable to freeze" not in str(exc):
+                    raise
+                if attempt == attempts - 1:
+                    raise ClusterLabError(
+                        f"docker pause {container.name}: unable to freeze, {attempts} times.",
+                        "The cgroup freezer could not stop every process in time (the "
+                        "host is busy?); run the cell again.") from None
+                time.sleep(0.2 * (attempt + 1))
 
     def unpause(self, service: str) -> None:
         """Undo ``pause`` (nothing to do if the service is not paused)."""

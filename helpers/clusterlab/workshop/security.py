@@ -105,9 +105,9 @@ def mesh_timing(lab: Lab, nodes: Mapping[str, str], since: datetime) -> MeshTimi
     """Read the engine-stamped logs of ``nodes`` (service → node name): when the first
     node booted, and when the last pair of nodes got connected.
 
-    A connection serves both sides, and a node logs ``nodeup`` only once its app runs (a
-    peer may connect while it is still booting), so each pair counts from the first
-    ``nodeup`` either side logged."""
+    A connection serves both sides, and a node logs ``nodeup`` once its app runs (a
+    connection made while it booted is logged when its monitor starts), so each pair
+    counts from the first ``nodeup`` either side logged."""
     booted = min(line.at for service in nodes
                  for line in lab.log_lines(service, "[clusterlab] node", "starting",
                                            since=since))
