@@ -132,3 +132,24 @@ def test_the_intended_drawing_has_one_node_per_replica():
     graph = intended_graph(exercise("07").expected)
     assert sorted(graph.nodes) == ["app.1", "app.2", "app.3"]
     assert graph.number_of_edges() == 6
+
+
+def test_a_leave_waits_while_any_lab_is_being_started(monkeypatch, tmp_path):
+    """``compose up`` holds the bridges lock shared (labs start side by side); a swarm
+    leave takes it exclusive without waiting, and is put off while any lab starts."""
+    monkeypatch.setattr(swarm.tempfile, "gettempdir", lambda: str(tmp_path))
+    with swarm._no_lab_starting() as free:
+        assert free
+    # two labs starting at once, and a leave meanwhile
+    with swarm.bridges_starting(), swarm.bridges_starting(), swarm._no_lab_starting() as free:
+        assert not free
+    with swarm._no_lab_starting() as free:
+        assert free
+
+
+def test_a_deferred_leave_explains_itself():
+    kept = swarm.Leave(False, ("cl01-a-n1-1", "cl01-a-n2-1", "b", "c", "d"))
+    assert kept.deferred and not kept
+    text = kept.explain()
+    assert "5 running container(s)" in text and "moby/moby#45144" in text
+    assert "cl01-a-n1-1" in text and " …" in text and "clusterlab clean" in text

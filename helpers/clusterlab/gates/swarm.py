@@ -116,27 +116,27 @@ def settled() -> SwarmState:
 
 
 @contextlib.contextmanager
-def locked() -> Iterator[None]:
-    """The host-wide Swarm lock."""
-    with (_folder() / "swarm.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def _holding(name: str, mode: int) -> Iterator[None]:
+    """A host-wide file lock, exclusive or shared (``fcntl.flock``); released on exit, or
+    by the kernel if the process dies holding it."""
+    with (_folder() / name).open("a") as handle:
+        fcntl.flock(handle, mode)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-@contextlib.contextmanager
-def bridges_starting() -> Iterator[None]:
+def locked() -> contextlib.AbstractContextManager[None]:
+    """The host-wide Swarm lock."""
+    return _holding("swarm.lock", fcntl.LOCK_EX)
+
+
+def bridges_starting() -> contextlib.AbstractContextManager[None]:
     """Held (shared) around a Compose lab's ``compose up``: containers that are being
     started are not yet running, so ``dns_dependents`` can't see them; a leave meanwhile
     is deferred rather than erasing the names they are registering."""
-    with (_folder() / "bridges.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return _holding("bridges.lock", fcntl.LOCK_SH)
 
 
 @contextlib.contextmanager
