@@ -74,14 +74,20 @@ class SwarmState:
         return SwarmState("inactive", False, False) if self.ours else self
 
 
-def left_as_found(before: SwarmState) -> bool:
+def left_as_found(before: SwarmState, *, settled: bool = False) -> bool:
     """The engine's Swarm mode is as ``before`` (the owner's part of it), and a swarm
-    ClusterLab made is only still there while some ClusterLab service runs in it (another
-    Swarm lab, of this process or another)."""
+    ClusterLab made is only still there for a reason: some ClusterLab service runs in it
+    (another Swarm lab, of this process or another), or its leave is deferred
+    (``leave_pending``: containers would lose their DNS names, or a lab was starting)
+    and the next lab to end retries it. ``settled``: every lab has ended (the suite's
+    end), so a deferred leave must have happened, unless containers still depend on it."""
     with locked():
         now = state()
-        return now.as_found == before.as_found and \
-            (not now.ours or bool(services()) or bool(dns_dependents()))
+        if now.as_found != before.as_found:
+            return False
+        if not now.ours or services():
+            return True
+        return bool(dns_dependents()) if settled else leave_pending()
 
 
 def state() -> SwarmState:
@@ -264,10 +270,13 @@ def leave_if_last() -> Leave:
         return Leave(False)
     if engine.client().api.services():
         return Leave(False)
+    # Marked before looking: a lab that ends meanwhile removes its containers, then reads
+    # the mark (``Lab.down``). Either this look misses its containers, or it sees the
+    # mark and tries again: the leave is never forgotten.
+    deferred.touch()
     with _no_lab_starting() as free:
         kept = tuple(dns_dependents()) if free else (STARTING,)
         if kept:
-            deferred.touch()
             return Leave(False, kept)
         engine.client().swarm.leave(force=True)
     deferred.unlink(missing_ok=True)
