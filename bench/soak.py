@@ -5,12 +5,14 @@ Every lesson (notebooks/*.ipynb) and every exercise in solution mode
 nbclient (the engine nbmake uses), one after another or K at a time, each run in its own
 kernel. Per run: every cell's time. Per notebook: pass rate, stalls (a cell, or the
 kernel start/stop around the cells, over --stall seconds), median and max. For each
-failure: the cell and the failing line. Afterwards no ClusterLab lab may be left.
+failure: the cell and the failing line. Afterwards no ClusterLab lab may be left, and
+the engine's Swarm mode must be as the soak found it (lesson 7 makes a swarm).
 
     .venv/bin/python bench/soak.py                       # every notebook, 20 runs each
     .venv/bin/python bench/soak.py -n 3 -k 2 notebooks/01-compose-networks.ipynb
 
-Exit status 1 if any run failed or stalled, or if a lab was left behind.
+Exit status 1 if any run failed or stalled, if a lab was left behind, or if Swarm mode
+was not left as found.
 """
 
 from __future__ import annotations
@@ -254,13 +256,19 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"cell timeout {args.cell_timeout} s, stall > {args.stall:g} s, {args.client} "
           f"client; {versions()}",
           flush=True)
+    from clusterlab.gates import swarm
+
+    swarm_before = swarm.settled()
     start = time.monotonic()
     runs = soak(notebooks, args.runs, args.parallel, args.cell_timeout, args.stall, args.client)
     print(report(runs, args.stall))
     left = leftovers(runs)
+    swarm_ok = swarm.left_as_found(swarm_before, settled=True)
     print(f"wall time {time.monotonic() - start:.0f} s; "
-          + (f"LEFT BEHIND: {', '.join(left)}" if left else "nothing left behind"))
-    bad = any(not r.ok or r.stalls(args.stall) for r in runs) or left
+          + (f"LEFT BEHIND: {', '.join(left)}" if left else "nothing left behind")
+          + ("" if swarm_ok else f"; SWARM MODE NOT AS FOUND: {swarm_before} → "
+             f"{swarm.settled()}"))
+    bad = any(not r.ok or r.stalls(args.stall) for r in runs) or left or not swarm_ok
     return 1 if bad else 0
 
 
