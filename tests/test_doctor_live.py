@@ -5,6 +5,7 @@ against the real engine."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from clusterlab.doctor.findings import Finding
@@ -98,21 +99,32 @@ def test_merge_deduplicates_and_says_why() -> None:
 def _live_cases() -> list:
     from clusterlab.catalogue import lessons
 
-    return [pytest.param(lesson.id, variant, case.get("env", {}), case["expects"],
-                         id=f"{lesson.id}:{variant}")
+    return [pytest.param(lesson.id, variant, case, id=f"{lesson.id}:{variant}")
             for lesson in lessons()
             for variant, case in lesson.meta.get("doctor_live", {}).items()]
 
 
 @pytest.mark.docker
-@pytest.mark.parametrize(("lesson", "variant", "env", "expects"), _live_cases())
-def test_live_doctor_verdict_on_each_lesson(lesson: str, variant: str, env: dict[str, str],
-                                            expects: list[str]) -> None:
-    """Broken variants name their lesson's failure; healthy ones, once meshed, have no error."""
+@pytest.mark.parametrize(("lesson", "variant", "case"), _live_cases())
+def test_live_doctor_verdict_on_each_lesson(lesson: str, variant: str,
+                                            case: dict[str, Any]) -> None:
+    """Broken variants name their lesson's failure; healthy ones, once meshed, have no error.
+
+    A case may hold services (``held``) until every other one logged ``release_after``:
+    start-up order by state, never by a delay."""
     import clusterlab as cl
     from clusterlab.doctor.live import diagnose_live
+    from clusterlab.gates import engine
 
-    with cl.lab(lesson, variant, env=env, progress=quiet) as lab:
+    held, expects = case.get("held", []), case["expects"]
+    lab = cl.lab(lesson, variant, env=case.get("env", {}), progress=quiet)
+    try:
+        lab.up(held=held)
+        for container in lab.containers() if held else ():
+            if (service := engine.service_of(container)) not in held:
+                lab.wait_for_log(service, case["release_after"], timeout=30)
+        for service in held:
+            lab.release(service)
         if not expects:
             lab.timeline(lambda snap: snap.is_full_mesh(), timeout=20)
         report = diagnose_live(lab.project)
@@ -121,6 +133,8 @@ def test_live_doctor_verdict_on_each_lesson(lesson: str, variant: str, env: dict
             assert set(expects) <= errors, report.findings
         else:
             assert errors == set(), report.findings
+    finally:
+        lab.down()
 
 
 @pytest.mark.docker
