@@ -362,3 +362,38 @@ def test_run_check_skips_the_fault_step_when_the_stack_fails_before_it(monkeypat
     ]
     assert report.problems[-1] == ("job_svc was not cut off: the criteria must hold before "
                                    "the fault step")
+
+
+# -- a verdict rests on a live run: the check's own command history backs it --------------
+
+LIVE = ("docker compose -p cl-ex01-1 -f compose.yaml up -d --wait",
+        "docker exec cl-ex01-1-client_svc-1 nslookup minio",
+        "docker exec cl-ex01-1-client_svc-1 erl_call -a 'erlang nodes' -n client_svc",
+        "docker exec cl-ex01-1-client_svc-1 erl_call -a 'Elixir.ClusterLab.Http get [...]'",
+        "docker exec cl-ex01-1-user_svc-1 sh -c 'sha256sum /proc/1/environ'")
+
+
+def gaps(commands, expected=EXPECTED):
+    return CheckReport(Path("x/compose.yaml"), expected, commands=tuple(commands)).evidence_gaps()
+
+
+def test_a_live_check_with_every_probe_has_no_evidence_gap():
+    assert gaps(LIVE) == []
+
+
+@pytest.mark.parametrize(("left_out", "gap"), [
+    (0, "no command started the file"),
+    (1, "no container was asked what it resolves (nslookup)"),
+    (2, "no node was asked which nodes it sees (Node.list)"),
+    (3, "an HTTP call missing"),
+    (4, "cookie digests missing"),
+])
+def test_each_missing_probe_is_an_evidence_gap(left_out, gap):
+    found = gaps(c for i, c in enumerate(LIVE) if i != left_out)
+    assert len(found) == 1 and found[0].startswith(gap), found
+
+
+def test_a_probe_no_criterion_asked_for_is_an_evidence_gap():
+    no_http = parse_expected(tomllib.loads('services = ["a"]\n[[cluster]]\nservices = ["a"]\n'
+                                           '[[cookie]]\nservices = ["a"]\n'))
+    assert [g.split(" for ")[0] for g in gaps(LIVE, no_http)] == ["an HTTP call made"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from clusterlab.lab.cookie import Cookie
-from clusterlab.workshop.exercise import exercise, exercises
+from clusterlab.workshop.exercise import exercise
 
 from .exercise_files import check_edited
 
@@ -47,20 +47,9 @@ def test_untouched_exercise_fails_with_the_expected_messages():
     assert "RELEASE_COOKIE" not in text and "networks:" not in text and "msvc_default]" not in text
 
 
-@pytest.mark.parametrize("ex", exercises(), ids=lambda e: e.lesson.id)
-def test_every_solution_passes(ex):
-    report = run(None, file=ex.solution_file, ex=ex)
-    assert report.passed, str(report)
-    assert report.problems == []
-    # the check's own probe, HTTP calls and cookie digests are in its history (ex.check())
-    history = "\n".join(report.commands)
-    # Node.list() through erl_call, or (TLS distribution, lesson 6) a hidden node's rpc:call
-    node_list = "erlang nodes" in history or "erlang, nodes" in history
-    started = " up " in history or "stack deploy" in history  # Compose, or Swarm (lesson 7)
-    assert started and "nslookup" in history and node_list, history
-    kinds = {type(c).__name__ for c in ex.expected.criteria}
-    assert ("Elixir.ClusterLab.Http get" in history) == ("Http" in kinds), history
-    assert ("sha256sum" in history) == ("SharedCookie" in kinds), history
+# Every solution passing, on a live run that really looked (``report.evidence_gaps()``), is
+# proved by each exercise notebook's last cell in solution mode (`helpers/bin/test` runs
+# them with CLUSTERLAB_EXERCISE=solution): not run a second time here.
 
 
 def test_minio_on_the_network_but_not_jaeger_fails_on_jaeger_only(tmp_path):

@@ -153,3 +153,8 @@ def test_a_deferred_leave_explains_itself():
     text = kept.explain()
     assert "5 running container(s)" in text and "moby/moby#45144" in text
     assert "cl01-a-n1-1" in text and " …" in text and "clusterlab clean" in text
+
+
+def test_a_leave_deferred_for_a_lab_being_started_says_so():
+    text = swarm.Leave(False, (swarm.STARTING,)).explain()
+    assert "a lab being started beside it" in text and "running container" not in text

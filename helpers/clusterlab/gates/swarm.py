@@ -171,9 +171,15 @@ def dns_dependents() -> list[str]:
                   if set((row.get("NetworkSettings") or {}).get("Networks") or {}) - skip)
 
 
+def _deferred_mark() -> Path:
+    """The file that remembers a deferred leave (``leave_if_last``)."""
+    return _folder() / "swarm.deferred"
+
+
 def leave_pending() -> bool:
-    """A leave was deferred (``leave_if_last``): the next lab to end should try again."""
-    return (_folder() / "swarm.deferred").exists()
+    """A leave was deferred, or is being decided (``leave_if_last`` marks before it
+    looks): the next lab to end should try again."""
+    return _deferred_mark().exists()
 
 
 def advertise_address() -> str:
@@ -248,9 +254,13 @@ class Leave:
         return self.left
 
     def explain(self) -> str:
-        shown = ", ".join(self.kept_for[:4]) + (" …" if len(self.kept_for) > 4 else "")
+        if self.kept_for == (STARTING,):
+            whose = "the containers of a lab being started beside it"
+        else:
+            shown = ", ".join(self.kept_for[:4]) + (" …" if len(self.kept_for) > 4 else "")
+            whose = f"{len(self.kept_for)} running container(s) ({shown})"
         return (f"Swarm mode stays on for now: leaving it would erase the Docker DNS names "
-                f"of {len(self.kept_for)} running container(s) ({shown}; moby/moby#45144). "
+                f"of {whose}; moby/moby#45144. "
                 "ClusterLab leaves it once they have stopped: the next lab to end, or "
                 "`clusterlab clean`.")
 
@@ -263,7 +273,7 @@ def leave_if_last() -> Leave:
     running container would lose its DNS names (call under ``locked``); remove the
     ``docker_gwbridge`` it made. A leave put off for those containers is remembered
     (``leave_pending``) and forgotten once the swarm is gone or not ours."""
-    deferred = _folder() / "swarm.deferred"
+    deferred = _deferred_mark()
     now = state()
     if not (now.active and now.manager and now.ours):
         deferred.unlink(missing_ok=True)

@@ -312,6 +312,28 @@ class CheckReport:
             out.append(self.start_error)
         return out + [p for r in self.results for p in r.problems]
 
+    def evidence_gaps(self) -> list[str]:
+        """What the check's own command history lacks to back its verdict: a verdict is
+        only as good as the live run behind it (the file started, every container asked
+        with ``nslookup`` and ``Node.list()``), and each criterion that needs its own
+        probe (an HTTP call, cookie digests) ran it, and only then."""
+        history = "\n".join(self.commands)
+        kinds = {type(c) for c in self.expected.criteria}
+        gaps = []
+        if " up " not in history and "stack deploy" not in history:  # Compose, or Swarm
+            gaps.append("no command started the file")
+        if "nslookup" not in history:
+            gaps.append("no container was asked what it resolves (nslookup)")
+        # Node.list() through erl_call, or (TLS distribution) a hidden node's rpc:call
+        if "erlang nodes" not in history and "erlang, nodes" not in history:
+            gaps.append("no node was asked which nodes it sees (Node.list)")
+        for kind, mark, what in ((Http, "Elixir.ClusterLab.Http get", "an HTTP call"),
+                                 (SharedCookie, "sha256sum", "cookie digests")):
+            if (mark in history) != (kind in kinds):
+                gaps.append(f"{what} {'missing' if kind in kinds else 'made'} "
+                            f"for criteria {sorted(k.__name__ for k in kinds)}")
+        return gaps
+
     def render(self) -> str:
         lines = [f"Checking {self.file.name} ({self.file.parent.name}/) "
                  f"in {self.seconds:.1f} s"]
