@@ -27,20 +27,25 @@ HZ = os.sysconf("SC_CLK_TCK")
 CGROUP = Path("/sys/fs/cgroup/cpuacct/docker")
 
 
-def daemons_cpu() -> float:
-    """CPU seconds used so far by dockerd, containerd and every containerd-shim/runc."""
+def processes_cpu(names: tuple[str, ...], prefixes: tuple[str, ...] = ()) -> float:
+    """CPU seconds used so far by the running processes of these names (or prefixes)."""
     total = 0.0
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             comm = (proc / "comm").read_text().strip()
-            if comm in ("dockerd", "containerd") or comm.startswith(("containerd-shim", "runc")):
+            if comm in names or (prefixes and comm.startswith(prefixes)):
                 fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
                 total += (int(fields[11]) + int(fields[12])) / HZ
         except OSError:
             continue
     return total
+
+
+def daemons_cpu() -> float:
+    """CPU seconds used so far by dockerd, containerd and every containerd-shim/runc."""
+    return processes_cpu(("dockerd", "containerd"), ("containerd-shim", "runc"))
 
 
 def own_cpu() -> tuple[float, float]:

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from lab_cpu import processes_cpu  # bench/ is on the path when run as a script
+
 HZ = os.sysconf("SC_CLK_TCK")
 CONTAINERS = Path("/sys/fs/cgroup/cpuacct/docker/cpuacct.usage")
 
@@ -38,24 +40,10 @@ def containers_cpu() -> float:
     return int(CONTAINERS.read_text()) / 1e9 if CONTAINERS.exists() else 0.0
 
 
-def daemons_cpu() -> float:
-    total = 0.0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if (proc / "comm").read_text().strip() in ("dockerd", "containerd"):
-                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / HZ
-        except OSError:
-            continue
-    return total
-
-
 def reading() -> dict[str, float]:
     busy, steal = machine_busy()
     return {"busy": busy, "steal": steal, "containers": containers_cpu(),
-            "daemons": daemons_cpu(), "wall": time.monotonic()}
+            "daemons": processes_cpu(("dockerd", "containerd")), "wall": time.monotonic()}
 
 
 def watch_starts() -> subprocess.Popen[str]:
