@@ -38,10 +38,10 @@ def cold_build() -> None:
     from the build cache either: this is the build a machine without images does.
     """
     suffix = f"{os.getpid()}"
-    shared = image.REPOSITORY, image.BASE_REPOSITORY, image.SLIM
+    shared = image.REPOSITORY, image.BASE_REPOSITORY, image.SLIM_REPOSITORY
     image.REPOSITORY = f"clusterlab-bench/app-{suffix}"
     image.BASE_REPOSITORY = f"clusterlab-bench/base-{suffix}"
-    image.SLIM = f"clusterlab-bench/no-slim-{suffix}:none"  # as on a machine without it
+    image.SLIM_REPOSITORY = f"clusterlab-bench/no-slim-{suffix}"  # as on a machine without it
     client = engine.client()
     try:
         started = time.monotonic()
@@ -60,7 +60,7 @@ def cold_build() -> None:
         remove_built_on(bases)
         for ref in {t for i in client.images.list(image.BASE_REPOSITORY) for t in i.tags}:
             subprocess.run(["docker", "rmi", ref], capture_output=True)
-        image.REPOSITORY, image.BASE_REPOSITORY, image.SLIM = shared
+        image.REPOSITORY, image.BASE_REPOSITORY, image.SLIM_REPOSITORY = shared
 
 
 def remove_built_on(bases: set[str]) -> None:

@@ -4,6 +4,7 @@ right words, the solution passes, and plausible wrong fixes fail for the right r
 from __future__ import annotations
 
 import pytest
+from clusterlab.gates import image
 from clusterlab.lab.cookie import Cookie
 from clusterlab.workshop.exercise import exercise
 
@@ -245,10 +246,26 @@ def test_06_tls_without_verify_peer_lets_any_certificate_in(tmp_path):
     assert "verify" not in "\n".join(report.problems)
 
 
-def test_06_verify_peer_without_fail_if_no_peer_cert_lets_no_certificate_in(tmp_path):
-    """verify_peer on the server checks a certificate only if the client sends one."""
+def test_06_verify_peer_without_fail_if_no_peer_cert_follows_the_otp_default(tmp_path):
+    """verify_peer on the server checks a certificate only if the client sends one; with
+    fail_if_no_peer_cert left out, OTP 25 lets a client with none in, and OTP 26+ refuses
+    it (the default became true with verify_peer: erlang/otp PR #7187)."""
     conf = (EX06.solution_file.parent / "ssl_dist.conf").read_text() \
         .replace("{fail_if_no_peer_cert, true},", "")
+    report = run(None, file=solution_06(tmp_path, dist_conf=conf), ex=EX06)
+    if int(image.stack().otp) <= 25:
+        assert report.problems == [
+            f"an outsider holding the cookie joined {s} over TLS with no certificate"
+            for s in SERVICES_06], str(report)
+    else:
+        assert report.problems == [], str(report)
+        assert "✓ an outsider holding the cookie cannot join" in str(report), str(report)
+
+
+def test_06_fail_if_no_peer_cert_false_lets_no_certificate_in_on_every_otp(tmp_path):
+    """The wrong fix that stays wrong on OTP 26+: saying `false` out loud."""
+    conf = (EX06.solution_file.parent / "ssl_dist.conf").read_text() \
+        .replace("{fail_if_no_peer_cert, true}", "{fail_if_no_peer_cert, false}")
     report = run(None, file=solution_06(tmp_path, dist_conf=conf), ex=EX06)
     assert report.problems == [
         f"an outsider holding the cookie joined {s} over TLS with no certificate"

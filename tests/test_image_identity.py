@@ -18,6 +18,12 @@ from clusterlab.tools import room
 APP = Path(__file__).resolve().parents[1] / "labs" / "app"
 
 
+@pytest.fixture(autouse=True)
+def default_otp(monkeypatch):
+    """These tests name releases: they read the default stack, whatever OTP the run uses."""
+    monkeypatch.delenv(image.OTP_ENV, raising=False)
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> Path:
     copy = tmp_path / "app"
@@ -38,7 +44,7 @@ def test_the_tag_depends_on_the_inputs_alone(app: Path):
     (app / "Dockerfile").write_text((app / "Dockerfile").read_text() + "\n# edit\n")
     edited = image.inputs_hash(image.inputs_manifest(app))
     assert edited != first
-    assert image.inputs_hash(image.inputs_manifest(app, release="trixie")) != edited
+    assert image.inputs_hash(image.inputs_manifest(app, release="bookworm")) != edited
     assert image.inputs_hash(image.inputs_manifest(app, packages=("elixir",))) != edited
     assert image.inputs_hash(image.inputs_manifest(app, runtime=("bind9-dnsutils",))) != edited
 
@@ -52,25 +58,62 @@ def _apt_installs(stage: str) -> set[str]:
 
 
 def test_the_dockerfile_installs_what_the_offline_bases_hold():
-    """Online (apt in the Dockerfile) and offline (mmdebstrap) must give the same image."""
+    """Online (apt in the Dockerfile) and offline (mmdebstrap) must give the same image,
+    on every release: OpenSSL's package is picked by name in the build (libssl3t64 from
+    trixie on, libssl3 on bookworm)."""
     assert _apt_installs("BASE") == set(image.BASE_PACKAGES)
-    assert _apt_installs("RUNTIME") == set(image.RUNTIME_PACKAGES)
-    skip = (APP / "Dockerfile").read_text().split("dpkg-query -W", 1)[1].split(">/dev/null")[0]
-    assert set(skip.replace("\\", " ").split()) == set(image.RUNTIME_PACKAGES)
+    text = (APP / "Dockerfile").read_text()
+    skip = text.split("dpkg-query -W", 1)[1].split(">/dev/null")[0]
+    for chosen in image.STACKS.values():
+        assert _apt_installs("RUNTIME") == (set(chosen.runtime_packages) - {chosen.libssl}
+                                           | {'"$libssl"'})
+        assert set(skip.replace("\\", " ").split()) == set(chosen.runtime_packages) - {
+            chosen.libssl}
+        assert f"dpkg-query -W {chosen.libssl}" in text and f"libssl={chosen.libssl}" in text
 
 
-def test_each_base_is_tagged_by_its_recipe(monkeypatch):
-    monkeypatch.setattr(image, "apt_sources", lambda: Path("/etc/apt/sources.list"))
-    build, runtime = image._bootstrap_tag(), image._bootstrap_tag(image.RUNTIME_PACKAGES,
-                                                                   "runtime-")
-    assert build != runtime and runtime.startswith(f"{image.BASE_REPOSITORY}:bookworm-runtime-")
-    argv = image.bootstrap_argv(Path("/t/toolchain.tar"), Path("/t/runtime.tar"))
+def test_each_otp_is_one_debian_release_and_the_default_is_stable(monkeypatch):
+    assert {otp: s.release for otp, s in image.STACKS.items()} == {
+        "25": "bookworm", "27": "trixie", "29": "sid"}
+    monkeypatch.delenv(image.OTP_ENV, raising=False)
+    assert image.stack().otp == image.DEFAULT_OTP == "27"
+    monkeypatch.setenv(image.OTP_ENV, "25")
+    assert image.stack() == image.STACKS["25"] and image.stack("OTP29").release == "sid"
+    with pytest.raises(ImageBuildError, match=r"No lab image for OTP '26'.*25, 27, 29"):
+        image.stack("26")
+    # One tag per OTP: the release and its packages are inputs.
+    tags = {image.current_tag(otp) for otp in image.STACKS}
+    assert len(tags) == 3
+
+
+def test_each_base_is_tagged_by_its_recipe(monkeypatch, tmp_path: Path):
+    sources = tmp_path / "debian.sources"
+    sources.write_text("Types: deb\nURIs: http://mirror.example/debian\n"
+                       "Suites: bookworm bookworm-updates\nComponents: main\n\n"
+                       "Types: deb\nURIs: http://mirror.example/debian-security\n"
+                       "Suites: bookworm-security\nComponents: main\n")
+    monkeypatch.setattr(image, "apt_sources", lambda: sources)
+    trixie = image.stack("27")
+    build, runtime = image._bootstrap_tags(trixie)
+    assert build != runtime and runtime.startswith(f"{image.BASE_REPOSITORY}:trixie-runtime-")
+    assert image._bootstrap_tags(image.stack("25"))[0].startswith(
+        f"{image.BASE_REPOSITORY}:bookworm-")
+    argv = image.bootstrap_argv(Path("/t/toolchain.tar"), Path("/t/runtime.tar"), otp="27")
     assert "--variant=essential" in argv and "--dpkgopt=path-exclude=/usr/lib/*/gconv/*" in argv
-    assert f"--include={','.join(image.RUNTIME_PACKAGES)}" in argv
+    assert f"--include={','.join(trixie.runtime_packages)}" in argv
+    assert "libssl3t64" in argv[2]
     snapshot, toolchain = (a for a in argv if a.startswith("--customize-hook="))
     assert '-C "$1" -cf /t/runtime.tar' in snapshot and "'--exclude=./proc/*'" in snapshot
     assert toolchain.endswith("install -oDPkg::Chroot-Directory=\"$1\" elixir erlang-base")
-    assert argv[-3:-1] == ["bookworm", "/t/toolchain.tar"]
+    # The host's own file for its own release; its mirror (not security) for another one.
+    assert argv[-3:] == ["trixie", "/t/toolchain.tar",
+                         "deb [check-valid-until=no] http://mirror.example/debian trixie main"]
+    assert image.mirror_for("bookworm") == str(sources)
+    oneline = tmp_path / "sources.list"
+    oneline.write_text("deb [arch=amd64] http://m.example/debian bookworm main\n"
+                       "deb http://m.example/debian-security bookworm-security main\n")
+    assert image.mirror_for("sid", oneline) == \
+        "deb [check-valid-until=no] http://m.example/debian sid main"
 
 
 def test_build_outputs_are_not_inputs(app: Path):
@@ -84,12 +127,12 @@ def test_a_rebuild_says_what_changed(app: Path):
     old = image.inputs_manifest(app)
     (app / "Dockerfile").write_text("FROM scratch\n")
     (app / "lib" / "new.ex").write_text("")
-    new = image.inputs_manifest(app, release="trixie")
+    new = image.inputs_manifest(app, release="sid")
     assert image.changed_inputs(old, new) == [
-        "Dockerfile changed", "debian release bookworm → trixie", "lib/new.ex added"]
-    slimmer = image.inputs_manifest(app, release="trixie", runtime=("bind9-dnsutils",))
+        "Dockerfile changed", "debian release trixie → sid", "lib/new.ex added"]
+    slimmer = image.inputs_manifest(app, release="sid", runtime=("bind9-dnsutils",))
     assert image.changed_inputs(new, slimmer) == [
-        f"runtime packages {' '.join(sorted(image.RUNTIME_PACKAGES))} → bind9-dnsutils"]
+        f"runtime packages {' '.join(sorted(image.stack().runtime_packages))} → bind9-dnsutils"]
     assert image.changed_inputs(new, new) == []
 
 

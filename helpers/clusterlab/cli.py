@@ -91,10 +91,14 @@ def _clean(args: argparse.Namespace) -> int:
 
 
 def _image_build(args: argparse.Namespace) -> int:
-    built = image.ensure_image(say_on_stderr, force=args.force, verbose=args.verbose)
+    built = image.ensure_image(say_on_stderr, force=args.force, verbose=args.verbose,
+                               otp=args.otp)
     state = "imported, used as is" if built.imported else "up to date" if built.cached \
         else "built"
-    print(f"{built.tag} {state} in {built.seconds:.1f} s (base {built.base})")
+    print(f"{built.tag} {state} in {built.seconds:.1f} s (OTP {built.stack.otp}, "
+          f"Debian {built.stack.release}, base {built.base})")
+    if built.stack != image.stack():
+        print(f"labs use it with: export {image.OTP_ENV}={built.stack.otp}")
     return 0
 
 
@@ -164,6 +168,9 @@ def parser() -> argparse.ArgumentParser:
     build = isub.add_parser("build", help="build the lab image (cached by content)")
     build.add_argument("--force", action="store_true", help="rebuild even if cached")
     build.add_argument("--verbose", action="store_true", help="show every build line")
+    build.add_argument("--otp", choices=sorted(image.STACKS), default=None,
+                       help=f"which Erlang/OTP (default: ${image.OTP_ENV}, else "
+                            f"{image.DEFAULT_OTP}); labs pick it from ${image.OTP_ENV}")
     build.set_defaults(func=_image_build)
     export = isub.add_parser("export", help="save the image to a tar file (for offline rooms)")
     export.add_argument("file")

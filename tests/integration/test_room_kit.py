@@ -57,8 +57,9 @@ def project_refs() -> list[str]:
     repositories = (image.REPOSITORY, image.BASE_REPOSITORY)
     refs = {tag for repository in repositories for item in client.images.list(repository)
             for tag in item.tags if _split(tag)[0] in repositories}  # not the keep tags
-    if image._exists(image.SLIM):
-        refs.add(image.SLIM)
+    for stack in image.STACKS.values():
+        if image._exists(stack.slim):
+            refs.add(stack.slim)
     return sorted(refs)
 
 

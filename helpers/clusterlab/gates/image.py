@@ -1,8 +1,12 @@
 """The lab image: built from ``labs/app`` and cached by a hash of its inputs.
 
+One image per Erlang/OTP the course is proven on (``STACKS``): OTP 25 from Debian
+bookworm, 27 from trixie (the default: Debian stable's, what most learners run) and 29
+from sid. ``CLUSTERLAB_OTP`` picks one for every lab, check and test in the process.
+
 No registry is reachable on the machines we teach on, so the Debian bases are
-bootstrapped offline (mmdebstrap from the host's own apt sources, then
-``docker import``) whenever ``debian:bookworm-slim`` can't be found or pulled. There
+bootstrapped offline (mmdebstrap from the host's own apt mirror, then
+``docker import``) whenever ``debian:<release>-slim`` can't be found or pulled. There
 are two: the toolchain (Elixir) that builds the release, and a small runtime base that
 the image runs on: only the libraries the release's own ERTS links against and the
 tools the lessons run inside a node. Both are bootstrapped at once, in parallel.
@@ -17,7 +21,10 @@ a label instead, with the per-input digests, so a rebuild can say what changed.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -26,7 +33,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker.errors
@@ -37,16 +44,62 @@ from ..progress import Progress, say
 from . import engine
 
 REPOSITORY = "clusterlab/app"
-DEBIAN_RELEASE = "bookworm"
-SLIM = f"debian:{DEBIAN_RELEASE}-slim"
 BASE_REPOSITORY = "clusterlab/base"
+SLIM_REPOSITORY = "debian"
 BASE_PACKAGES = ("elixir", "erlang-base")
 """The toolchain base: what ``mix release`` needs (the Dockerfile's build stage)."""
-RUNTIME_PACKAGES = ("bind9-dnsutils", "libssl3", "libstdc++6", "libtinfo6", "zlib1g",
-                    "libsystemd0", "procps")
-"""The runtime base: the release's ERTS links against libstdc++6, libtinfo6, zlib1g
-(beam.smp), libsystemd0 (epmd) and libssl3 (crypto); the lessons exec nslookup and dig
-(bind9-dnsutils) and ps (procps); Debian's essential set has sh, timeout, awk, getent."""
+OTP_ENV = "CLUSTERLAB_OTP"
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One Erlang/OTP the lessons are proven on, and the Debian release that ships it."""
+
+    otp: str
+    release: str
+    elixir: str
+    libssl: str  # OpenSSL 3's package: renamed libssl3t64 in the 64-bit time_t transition
+
+    @property
+    def slim(self) -> str:
+        """The image a machine with a registry starts from."""
+        return f"{SLIM_REPOSITORY}:{self.release}-slim"
+
+    @property
+    def runtime_packages(self) -> tuple[str, ...]:
+        """The runtime base: the release's ERTS links against libstdc++6, libtinfo6,
+        zlib1g (beam.smp), libsystemd0 (epmd) and OpenSSL (crypto); the lessons exec
+        nslookup and dig (bind9-dnsutils) and ps (procps); Debian's essential set has
+        sh, timeout, awk, getent. ``ca-certificates``: since OTP 26 ``:httpc`` reads the
+        OS CA store for every request, ``http://`` too, and crashes in
+        ``pubkey_os_cacerts`` where there is none (measured on OTP 27); real release
+        images carry it."""
+        return ("bind9-dnsutils", self.libssl, "libstdc++6", "libtinfo6", "zlib1g",
+                "libsystemd0", "procps", "ca-certificates")
+
+
+STACKS = {
+    "25": Stack("25", "bookworm", "1.14", "libssl3"),
+    "27": Stack("27", "trixie", "1.18", "libssl3t64"),
+    "29": Stack("29", "sid", "1.20", "libssl3t64"),
+}
+DEFAULT_OTP = "27"
+"""Debian stable's OTP: the one most learners meet at work (late 2026: OTP 27–28)."""
+
+
+def stack(otp: str | None = None) -> Stack:
+    """The stack for ``otp``, or for ``CLUSTERLAB_OTP`` (default: ``DEFAULT_OTP``)."""
+    wanted = (otp or os.environ.get(OTP_ENV) or DEFAULT_OTP).strip().upper().removeprefix("OTP")
+    try:
+        return STACKS[wanted.strip()]
+    except KeyError:
+        raise ImageBuildError(
+            f"No lab image for OTP {wanted!r}: the course is proven on OTP "
+            f"{', '.join(STACKS)}.",
+            f"Pick one: `clusterlab image build --otp {DEFAULT_OTP}`, or "
+            f"`export {OTP_ENV}={DEFAULT_OTP}` (or unset it for the default).") from None
+
+
 _SKIP = {"_build", "deps", ".elixir_ls", ".git"}
 _APT_SOURCES = (Path("/etc/apt/sources.list.d/debian.sources"), Path("/etc/apt/sources.list"))
 _SLIM_DOCS = ("force-unsafe-io",  # no fsync per unpacked file: a throwaway rootfs
@@ -78,6 +131,7 @@ class Image:
     cached: bool
     seconds: float
     imported: bool = False  # cached, but built on a base this machine doesn't have
+    stack: Stack = field(default_factory=lambda: stack())
 
 
 def app_dir() -> Path:
@@ -102,10 +156,15 @@ def content_hash(root: Path, extra: Iterable[str] = ()) -> str:
     return digest.hexdigest()[:12]
 
 
-def inputs_manifest(root: Path, release: str = DEBIAN_RELEASE,
+def inputs_manifest(root: Path, release: str | None = None,
                     packages: Iterable[str] = BASE_PACKAGES,
-                    runtime: Iterable[str] = RUNTIME_PACKAGES) -> dict[str, str]:
-    """Every input of the image with its digest: what the tag hashes, and what a diff names."""
+                    runtime: Iterable[str] | None = None) -> dict[str, str]:
+    """Every input of the image with its digest: what the tag hashes, and what a diff names.
+
+    ``release`` and ``runtime`` default to the selected stack's (``CLUSTERLAB_OTP``)."""
+    chosen = stack()
+    release = release or chosen.release
+    runtime = chosen.runtime_packages if runtime is None else runtime
     manifest = {"scheme": _SCHEME, "debian release": release,
                 "base packages": " ".join(sorted(packages)),
                 "runtime packages": " ".join(sorted(runtime))}
@@ -153,29 +212,30 @@ def _exists(ref: str) -> str | None:
         return None
 
 
-def base_image(progress: Progress = say) -> str:
+def base_image(progress: Progress = say, otp: str | None = None) -> str:
     """The toolchain base: local slim image, a pull, or the offline bootstrap."""
-    return _bases(progress)[0]
+    return _bases(progress, stack(otp))[0]
 
 
-def runtime_image(progress: Progress = say) -> str:
+def runtime_image(progress: Progress = say, otp: str | None = None) -> str:
     """The base the lab image runs on: local slim image, a pull, or the offline bootstrap."""
-    return _bases(progress)[1]
+    return _bases(progress, stack(otp))[1]
 
 
-def _bases(progress: Progress) -> tuple[str, str]:
-    if _exists(SLIM):
-        return SLIM, SLIM
-    build, runtime = _bootstrap_tag(), _bootstrap_tag(RUNTIME_PACKAGES, "runtime-")
+def _bases(progress: Progress, chosen: Stack) -> tuple[str, str]:
+    slim = chosen.slim
+    if _exists(slim):
+        return slim, slim
+    build, runtime = _bootstrap_tags(chosen)
     if _exists(build) and _exists(runtime):
         return build, runtime
     try:
-        engine.client().images.pull(SLIM)
-        progress(f"pulled {SLIM}")
-        return SLIM, SLIM
+        engine.client().images.pull(slim)
+        progress(f"pulled {slim}")
+        return slim, slim
     except docker.errors.APIError:
-        progress(f"{SLIM} can't be pulled here (no registry); bootstrapping the bases offline")
-    return bootstrap_bases(progress)
+        progress(f"{slim} can't be pulled here (no registry); bootstrapping the bases offline")
+    return bootstrap_bases(progress, chosen.otp)
 
 
 def apt_sources() -> Path:
@@ -183,18 +243,54 @@ def apt_sources() -> Path:
         if path.is_file() and path.stat().st_size:
             return path
     raise ImageBuildError("This host has no apt sources file to bootstrap a Debian base from.",
-                          "Run on a Debian host, or make `debian:bookworm-slim` available.")
+                          "Run on a Debian host, or make a `debian:<release>-slim` image "
+                          "available.")
 
 
-def _bootstrap_tag(packages: Iterable[str] = BASE_PACKAGES, role: str = "") -> str:
-    """``clusterlab/base:bookworm-[runtime-]<hash>``: the hash covers how it is made.
+def _sources(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(URI, suites) of each entry of an apt sources file, one-line or deb822."""
+    found = []
+    for line in text.splitlines():
+        words = re.sub(r"\[[^]]*\]", " ", line.split("#", 1)[0]).split()
+        if len(words) >= 3 and words[0] == "deb":
+            found.append((words[1], (words[2],)))
+    for stanza in re.split(r"\n\s*\n", text):
+        fields = dict(re.findall(r"^([A-Za-z-]+):[ \t]*(.*)$", stanza, re.M))
+        if "deb" in fields.get("Types", "").split() and fields.get("URIs"):
+            found.extend((uri, tuple(fields.get("Suites", "").split()))
+                         for uri in fields["URIs"].split())
+    return found
 
-    The toolchain is the runtime base plus ``packages``, so its recipe holds both.
-    """
-    extra = () if role else (*RUNTIME_PACKAGES, "+toolchain")
-    recipe = [*packages, *extra, _VARIANT, *_SLIM_RUNTIME]
-    digest = hashlib.sha256(" ".join(recipe).encode()).hexdigest()[:8]
-    return f"{BASE_REPOSITORY}:{DEBIAN_RELEASE}-{role}{digest}"
+
+def mirror_for(release: str, sources: Path | None = None) -> str:
+    """What mmdebstrap reads packages from: the host's own apt sources file when it lists
+    ``release`` (with its updates and security suites), else that file's Debian mirror
+    with ``release`` (trixie on a bookworm host). The mirror's host name is read here, at
+    run time, and never written into the repository.
+
+    ``check-valid-until=no``: a mirror that serves a dated snapshot of sid carries a
+    Release file that expires within a week; its signature is still checked."""
+    path = sources or apt_sources()
+    entries = _sources(path.read_text())
+    if any(release in suites for _, suites in entries):
+        return str(path)
+    mirrors = [uri for uri, suites in entries
+               if not any(suite.endswith("-security") for suite in suites)]
+    if not mirrors:
+        raise ImageBuildError(f"{path} names no Debian mirror to bootstrap {release} from.",
+                              f"Make `debian:{release}-slim` available instead.")
+    return f"deb [check-valid-until=no] {mirrors[0]} {release} main"
+
+
+def _bootstrap_tags(chosen: Stack) -> tuple[str, str]:
+    """``clusterlab/base:<release>-<hash>`` and ``…:<release>-runtime-<hash>``: each hash
+    covers how that base is made (the toolchain is the runtime base plus Elixir)."""
+    def tag(role: str, recipe: Iterable[str]) -> str:
+        digest = hashlib.sha256(" ".join([*recipe, _VARIANT, *_SLIM_RUNTIME]).encode())
+        return f"{BASE_REPOSITORY}:{chosen.release}-{role}{digest.hexdigest()[:8]}"
+
+    runtime = chosen.runtime_packages
+    return (tag("", [*BASE_PACKAGES, *runtime, "+toolchain"]), tag("runtime-", runtime))
 
 
 # What mmdebstrap's own clean-up leaves out of its tarball, left out of the runtime
@@ -204,34 +300,37 @@ _SNAPSHOT_EXCLUDES = ("./proc/*", "./sys/*", "./dev/*", "./tmp/*", "./etc/resolv
                       "./var/log/apt/*", "./etc/apt/apt.conf.d/99mmdebstrap")
 
 
-def bootstrap_argv(toolchain: Path, runtime: Path, mmdebstrap: str = "mmdebstrap") -> list[str]:
+def bootstrap_argv(toolchain: Path, runtime: Path, mmdebstrap: str = "mmdebstrap",
+                   otp: str | None = None) -> list[str]:
     """One mmdebstrap run, two rootfs tarballs: the runtime base, then the toolchain.
 
     The runtime packages go in first and a customize hook tars that tree (``runtime``);
     a second hook adds Elixir with the same apt, and the result is ``toolchain``. The
     essential set is unpacked and configured once, not twice (most of the CPU).
     """
+    chosen = stack(otp)
     snapshot = ["tar", "--numeric-owner", "--one-file-system", "-C", "$1", "-cf",
                 str(runtime), *(f"--exclude={pattern}" for pattern in _SNAPSHOT_EXCLUDES), "."]
     toolchain_install = ('DEBIAN_FRONTEND=noninteractive APT_CONFIG="$MMDEBSTRAP_APT_CONFIG" '
                          'apt-get --yes --no-install-recommends install '
                          '-oDPkg::Chroot-Directory="$1" ' + " ".join(BASE_PACKAGES))
     hooks = [f"--hook-dir={_MERGED_USR}"] if _MERGED_USR.is_dir() else []
-    return [mmdebstrap, _VARIANT, f"--include={','.join(RUNTIME_PACKAGES)}", *hooks,
+    return [mmdebstrap, _VARIANT, f"--include={','.join(chosen.runtime_packages)}", *hooks,
             *(f"--dpkgopt={opt}" for opt in (*_SLIM_DOCS, *_SLIM_RUNTIME)),
             "--customize-hook=" + shlex.join(snapshot).replace("'$1'", '"$1"'),
             f"--customize-hook={toolchain_install}",
-            DEBIAN_RELEASE, str(toolchain), str(apt_sources())]
+            chosen.release, str(toolchain), mirror_for(chosen.release)]
 
 
-def bootstrap_base(progress: Progress = say) -> str:
+def bootstrap_base(progress: Progress = say, otp: str | None = None) -> str:
     """The offline toolchain base (the runtime base is made in the same run)."""
-    return bootstrap_bases(progress)[0]
+    return bootstrap_bases(progress, otp)[0]
 
 
-def bootstrap_bases(progress: Progress = say) -> tuple[str, str]:
+def bootstrap_bases(progress: Progress = say, otp: str | None = None) -> tuple[str, str]:
     """mmdebstrap the runtime and the toolchain rootfs in one run, and import both."""
-    build, runtime = _bootstrap_tag(), _bootstrap_tag(RUNTIME_PACKAGES, "runtime-")
+    chosen = stack(otp)
+    build, runtime = _bootstrap_tags(chosen)
     if _exists(build) and _exists(runtime):
         return build, runtime
     mmdebstrap = shutil.which("mmdebstrap")
@@ -241,9 +340,9 @@ def bootstrap_bases(progress: Progress = say) -> tuple[str, str]:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="clusterlab-base-") as tmp:
         tars = {build: Path(tmp) / "toolchain.tar", runtime: Path(tmp) / "runtime.tar"}
-        progress(f"mmdebstrap: bootstrapping {DEBIAN_RELEASE} with "
-                 f"{', '.join(RUNTIME_PACKAGES)}, then {', '.join(BASE_PACKAGES)} …")
-        _stream(bootstrap_argv(tars[build], tars[runtime], mmdebstrap), progress)
+        progress(f"mmdebstrap: bootstrapping {chosen.release} (OTP {chosen.otp}) with "
+                 f"{', '.join(chosen.runtime_packages)}, then {', '.join(BASE_PACKAGES)} …")
+        _stream(bootstrap_argv(tars[build], tars[runtime], mmdebstrap, chosen.otp), progress)
         progress("docker import …")
         with ThreadPoolExecutor(2) as pool:  # the engine hashes each layer: both at once
             list(pool.map(lambda tag: engine.client().api.import_image(
@@ -265,6 +364,11 @@ def _stream(argv: list[str], progress: Progress) -> None:
                 progress(f"  {line[3:]}")
     if proc.returncode != 0:
         raise ImageBuildError(f"{argv[0]} failed ({proc.returncode}):\n    " + "\n    ".join(tail))
+
+
+def image_exists(ref: str) -> bool:
+    """True if the engine has ``ref``."""
+    return _exists(ref) is not None
 
 
 def _labels(ref: str) -> dict[str, str] | None:
@@ -297,15 +401,17 @@ def _newest_labelled() -> tuple[str, dict[str, str]] | None:
 
 
 def ensure_image(progress: Progress = say, *, force: bool = False,
-                 verbose: bool = False) -> Image:
-    """The lab image tag, building it only when its inputs changed.
+                 verbose: bool = False, otp: str | None = None) -> Image:
+    """The lab image tag for ``otp`` (default: ``CLUSTERLAB_OTP``), building it only when
+    its inputs changed.
 
     An image whose recorded inputs match is used whatever base it was built on, so an
     image from ``clusterlab image import`` is used as is: no pull, no mmdebstrap.
     """
     started = time.monotonic()
     engine.client()
-    manifest = inputs_manifest(app_dir())
+    chosen = stack(otp)
+    manifest = inputs_manifest(app_dir(), chosen.release, runtime=chosen.runtime_packages)
     inputs = inputs_hash(manifest)
     tag = f"{REPOSITORY}:{inputs}"
     labels = _labels(tag)
@@ -315,7 +421,7 @@ def ensure_image(progress: Progress = say, *, force: bool = False,
         if imported:
             progress(f"using the imported image {tag} as is (built on {base}, "
                      "which this machine does not have): nothing to build")
-        return Image(tag, base, True, time.monotonic() - started, imported)
+        return Image(tag, base, True, time.monotonic() - started, imported, chosen)
     if not force:
         previous = _newest_labelled()
         if previous is None:
@@ -324,16 +430,16 @@ def ensure_image(progress: Progress = say, *, force: bool = False,
             changes = changed_inputs(previous[1], manifest)
             progress(f"inputs changed since {previous[0]}: " + "; ".join(changes[:8])
                      + (f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""))
-    base = base_image(progress)
-    runtime = runtime_image(progress)
-    progress(f"building {tag} from {app_dir()} (toolchain {base}, runtime {runtime}) …")
+    base, runtime = _bases(progress, chosen)
+    progress(f"building {tag} (OTP {chosen.otp}) from {app_dir()} (toolchain {base}, "
+             f"runtime {runtime}) …")
     _build(tag, {"BASE": base, "RUNTIME": runtime}, progress, verbose, {
         INPUTS_LABEL: inputs, MANIFEST_LABEL: json.dumps(manifest, sort_keys=True),
         BASE_LABEL: base, BASE_ID_LABEL: _exists(base) or base,
         RUNTIME_LABEL: runtime, RUNTIME_ID_LABEL: _exists(runtime) or runtime})
     seconds = time.monotonic() - started
     progress(f"image {tag} built in {seconds:.1f} s")
-    return Image(tag, base, False, seconds)
+    return Image(tag, base, False, seconds, stack=chosen)
 
 
 def _build(tag: str, bases: dict[str, str], progress: Progress, verbose: bool,
@@ -417,6 +523,31 @@ def import_image(path: Path, progress: Progress = say) -> list[str]:
     return tags
 
 
-def current_tag() -> str:
+def current_tag(otp: str | None = None) -> str:
     """The tag this checkout's inputs call for (the image may or may not be here)."""
-    return f"{REPOSITORY}:{inputs_hash(inputs_manifest(app_dir()))}"
+    chosen = stack(otp)
+    manifest = inputs_manifest(app_dir(), chosen.release, runtime=chosen.runtime_packages)
+    return f"{REPOSITORY}:{inputs_hash(manifest)}"
+
+
+VERSIONS_FILE = "/app/VERSIONS"
+"""Written by the Dockerfile's build stage: ``otp <full version>`` and ``elixir <version>``."""
+
+
+def runtime_versions(tag: str) -> dict[str, str]:
+    """The OTP and Elixir an image was built with, read from its ``VERSIONS`` file.
+
+    The container is created, never started: no boot, no network, about 0.1 s.
+    """
+    created = engine.client().api.create_container(tag, command=["true"], network_disabled=True)
+    try:
+        stream, _ = engine.client().api.get_archive(created["Id"], VERSIONS_FILE)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+            member = archive.extractfile("VERSIONS")
+            text = member.read().decode() if member else ""
+    except docker.errors.NotFound:
+        text = ""
+    finally:
+        engine.client().api.remove_container(created["Id"], force=True)
+    found = dict(line.split(None, 1) for line in text.splitlines() if " " in line)
+    return {"otp": found.get("otp", "unknown"), "elixir": found.get("elixir", "unknown")}

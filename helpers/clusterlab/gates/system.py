@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import NeighbourTableTooSmall
-from . import compose, engine
+from . import compose, engine, image
 
 NEIGHBOUR_LIMIT = Path("/proc/sys/net/ipv4/neigh/default/gc_thresh3")
 """The most entries the kernel keeps in its IPv4 neighbour (ARP) table. One table serves
@@ -17,9 +17,17 @@ default Linux host)."""
 
 
 def versions() -> dict[str, str]:
-    """Engine, API and Compose versions; DNS behaviour and Compose naming depend on them."""
+    """Engine, API, Compose, OTP and Elixir versions: DNS behaviour, Compose naming and
+    the TLS defaults lessons show all changed over versions. OTP and Elixir are the lab
+    image's (``CLUSTERLAB_OTP`` picks it); before it is built, the OTP it will have."""
     found = compose.find_compose()
-    return {**engine.versions(), "compose": found.version, "compose_command": " ".join(found.argv)}
+    report = {**engine.versions(), "compose": found.version,
+              "compose_command": " ".join(found.argv)}
+    chosen = image.stack()
+    tag = image.current_tag()
+    if image.image_exists(tag):
+        return report | image.runtime_versions(tag)
+    return report | {"otp": f"{chosen.otp} (image not built yet)", "elixir": chosen.elixir}
 
 
 def prerequisites() -> dict[str, str]:

@@ -18,7 +18,7 @@ from ..observe import erlang, resolver
 from ..observe.logs import LogLine, parse_docker_logs, select
 from ..observe.probe import probe
 from ..waiting import wait_until
-from . import commands
+from . import commands, tls
 from .cookie import digest
 
 
@@ -115,6 +115,17 @@ class Looking:
             container.name, f"net_kernel connect_node {erlang.connect_args(node)}"))
         return erlang.parse_connect(erlang.rpc(container, "net_kernel", "connect_node",
                                       erlang.connect_args(node)))
+
+    def tls_lets_in_without_certificate(
+            self, service: str, fail_if_no_peer_cert: bool | None = None) -> tuple[bool, str]:
+        """Whether a TLS server set up as ``service``'s node (its certificate, the lab CA,
+        ``verify_peer``) accepts a client that presents no certificate, on this OTP, with
+        ``fail_if_no_peer_cert`` set as given (None: left to OTP's default, which changed
+        in OTP 26). Returns (accepted, the server's verdict)."""
+        container = self.container(service)
+        argv = ["erl", "-noshell", "-eval", tls.no_certificate_trial(fail_if_no_peer_cert)]
+        self._record(commands.docker("exec", container.name, *argv))
+        return tls.parse_trial(engine.exec_in(container, argv).output)
 
     def resolve(self, service: str, name: str, call: resolver.Call = "getbyname",
                 rtype: str = "a") -> resolver.Resolution:

@@ -146,3 +146,42 @@ def prepare(run_dir: Path, model: dict[str, Any]) -> dict[str, str]:
     services = {name: [s.get("hostname") or name] for name, s in
                 (model.get("services") or {}).items() if s is not None}
     return {TLS_VAR: str(make_authority(run_dir / "tls", services))}
+
+
+NODE_CERTS = "/etc/clusterlab/tls"
+"""Where a TLS lab mounts the CA (``ca.pem``) and the node's own pair (``node/``)."""
+
+
+def no_certificate_trial(fail_if_no_peer_cert: bool | None) -> str:
+    """An Erlang expression: a TLS server with the node's certificate, the lab CA and
+    ``{verify, verify_peer}`` (plus ``fail_if_no_peer_cert`` unless None: OTP's default),
+    on a loopback port, and a client that presents no certificate. Prints ``accepted``
+    or ``refused <reason>``: the server's verdict, read after its handshake ends (under
+    TLS 1.3 the client's side completes before the server judges the client).
+
+    The same ``ssl`` options as an ``ssl_dist_optfile``'s ``server`` list, without the
+    distribution around them, so the trial takes well under a second."""
+    extra = "" if fail_if_no_peer_cert is None \
+        else f", {{fail_if_no_peer_cert, {str(fail_if_no_peer_cert).lower()}}}"
+    return (
+        "ssl:start(), "
+        f'Opts = [{{certfile, "{NODE_CERTS}/node/cert.pem"}}, '
+        f'{{keyfile, "{NODE_CERTS}/node/key.pem"}}, {{cacertfile, "{NODE_CERTS}/ca.pem"}}, '
+        f"{{verify, verify_peer}}{extra}, {{active, false}}], "
+        "{ok, L} = ssl:listen(0, Opts), {ok, {_, Port}} = ssl:sockname(L), Me = self(), "
+        "spawn(fun() -> {ok, S} = ssl:transport_accept(L), "
+        "Me ! {server, ssl:handshake(S, 5000)} end), "
+        '_ = ssl:connect("localhost", Port, [{verify, verify_none}, {active, false}], 5000), '
+        'receive {server, {ok, _}} -> io:format("accepted~n"); '
+        '{server, {error, Why}} -> io:format("refused ~0p~n", [Why]) '
+        'after 6000 -> io:format("no verdict~n") end, halt().')
+
+
+def parse_trial(output: str) -> tuple[bool, str]:
+    """(accepted, what the server said) from ``no_certificate_trial``'s output."""
+    last = (output.strip().splitlines() or [""])[-1]
+    if last == "accepted":
+        return True, last
+    if last.startswith("refused"):
+        return False, last
+    raise ValueError(f"the TLS trial gave no verdict: {output.strip()[-300:]!r}")

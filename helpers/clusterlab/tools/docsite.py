@@ -16,7 +16,6 @@ import html
 import json
 import re
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,9 +23,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import docker.errors
+
 from ..errors import ClusterLabError
 from ..gates import system
-from ..gates.image import ensure_image
+from ..gates.image import ensure_image, runtime_versions
 from ..progress import quiet
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,14 +58,8 @@ def _stamp() -> dict[str, str]:
     try:
         found = system.versions()
         stamp |= {"docker": found["engine"], "compose": found["compose"]}
-        tag = ensure_image(quiet).tag
-        otp = subprocess.run(
-            ["docker", "run", "--rm", "--network", "none", "--entrypoint", "erl", tag,
-             "-noshell", "-eval",
-             'io:format("~s", [erlang:system_info(otp_release)]), halt().'],
-            capture_output=True, text=True, timeout=60)
-        stamp["otp"] = otp.stdout.strip() or "unknown"
-    except (ClusterLabError, OSError, subprocess.SubprocessError) as exc:
+        stamp["otp"] = runtime_versions(ensure_image(quiet).tag)["otp"]
+    except (ClusterLabError, OSError, docker.errors.DockerException) as exc:
         stamp["versions_error"] = str(exc).splitlines()[0]
     return stamp
 

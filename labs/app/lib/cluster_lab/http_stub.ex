@@ -11,7 +11,7 @@ defmodule ClusterLab.HttpStub do
     config = [
       port: port,
       bind_address: :any,
-      server_name: 'clusterlab',
+      server_name: ~c"clusterlab",
       server_root: to_charlist(ClusterLab.state_dir()),
       document_root: to_charlist(ClusterLab.state_dir()),
       modules: [__MODULE__]
@@ -22,5 +22,5 @@ defmodule ClusterLab.HttpStub do
 
   # The `:httpd` module callback is named `do`, a reserved word in Elixir.
   @doc false
-  def unquote(:do)(_mod_data), do: {:proceed, [response: {200, 'ok'}]}
+  def unquote(:do)(_mod_data), do: {:proceed, [response: {200, ~c"ok"}]}
 end

@@ -16,7 +16,6 @@ defmodule ClusterLab.Leave do
       It logs `[clusterlab] leaving the cluster: disconnected from …`.
   """
   use GenServer
-  require Logger
 
   @doc "The children for these knobs: the drainer last, so it is the first to stop."
   def children do
