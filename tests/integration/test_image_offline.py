@@ -32,10 +32,11 @@ def test_an_imported_image_is_used_as_is(tmp_path: Path, monkeypatch, capsys):
     client = engine.client()
     shared = image.ensure_image(quiet)  # the image every lab uses: only read here
     suffix = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    repository, base = f"clusterlab-test/app-{suffix}", f"clusterlab-test/base-{suffix}:bookworm"
+    repository = f"clusterlab-test/app-{suffix}"
+    base = f"clusterlab-test/base-{suffix}:{image.stack().release}"
     monkeypatch.setattr(image, "REPOSITORY", repository)
     client.images.get(shared.base).tag(base)  # same ID: the test build hits the build cache
-    monkeypatch.setattr(image, "base_image", lambda progress=say: base)
+    monkeypatch.setattr(image, "base_image", lambda progress=say, otp=None: base)
     tar = tmp_path / "clusterlab.tar"
     try:
         built = image.ensure_image(quiet)
@@ -49,7 +50,7 @@ def test_an_imported_image_is_used_as_is(tmp_path: Path, monkeypatch, capsys):
         _remove(base)
         assert image._exists(built.tag) is None and image._exists(base) is None
 
-        def no_base(progress: image.Progress = say) -> str:
+        def no_base(progress: image.Progress = say, otp: str | None = None) -> str:
             raise AssertionError("an imported image must not need a base (pull/mmdebstrap)")
 
         def no_build(*args: object, **kwargs: object) -> None:

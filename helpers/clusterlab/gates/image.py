@@ -430,7 +430,8 @@ def ensure_image(progress: Progress = say, *, force: bool = False,
             changes = changed_inputs(previous[1], manifest)
             progress(f"inputs changed since {previous[0]}: " + "; ".join(changes[:8])
                      + (f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""))
-    base, runtime = _bases(progress, chosen)
+    base = base_image(progress, chosen.otp)
+    runtime = runtime_image(progress, chosen.otp)
     progress(f"building {tag} (OTP {chosen.otp}) from {app_dir()} (toolchain {base}, "
              f"runtime {runtime}) …")
     _build(tag, {"BASE": base, "RUNTIME": runtime}, progress, verbose, {
