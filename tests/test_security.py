@@ -219,3 +219,20 @@ def test_probe_commands_ask_tls_nodes_with_a_hidden_erl_and_no_cookie():
     assert "erl_call" in plain[0] and "erl_call" not in over_tls[0]
     assert over_tls[0].startswith("docker exec p-a-1 sh -c 'erl -hidden -name \"byhand$$@a.lab\"")
     assert '-setcookie "$(cat /tmp/clusterlab/cookie)"' in over_tls[0]
+
+
+def test_the_no_certificate_trial_sets_the_option_only_when_asked_and_reads_its_verdict():
+    """Lesson 6's per-OTP trial: left out means OTP's default; the verdict line is found
+    wherever ssl's notice reports land (OTP 25 prints the alert after it)."""
+    from clusterlab.lab import tls
+
+    assert "fail_if_no_peer_cert" not in tls.no_certificate_trial(None)
+    assert "{fail_if_no_peer_cert, true}" in tls.no_certificate_trial(True)
+    assert "{fail_if_no_peer_cert, false}" in tls.no_certificate_trial(False)
+    assert "{verify, verify_peer}" in tls.no_certificate_trial(None)
+    notice = "=NOTICE REPORT==== 7-Dec-2026::20:32:15 ===\nTLS server: … certificate_required"
+    assert tls.parse_trial(f"\nverdict: refused {{tls_alert,x}}\n{notice}") == (
+        False, "refused {tls_alert,x}")
+    assert tls.parse_trial("verdict: accepted\n") == (True, "accepted")
+    with pytest.raises(ValueError, match="no verdict"):
+        tls.parse_trial(notice)

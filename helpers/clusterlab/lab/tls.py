@@ -155,8 +155,8 @@ NODE_CERTS = "/etc/clusterlab/tls"
 def no_certificate_trial(fail_if_no_peer_cert: bool | None) -> str:
     """An Erlang expression: a TLS server with the node's certificate, the lab CA and
     ``{verify, verify_peer}`` (plus ``fail_if_no_peer_cert`` unless None: OTP's default),
-    on a loopback port, and a client that presents no certificate. Prints ``accepted``
-    or ``refused <reason>``: the server's verdict, read after its handshake ends (under
+    on a loopback port, and a client that presents no certificate. Prints ``verdict:
+    accepted`` or ``verdict: refused <reason>``: the server's verdict, read after its handshake ends (under
     TLS 1.3 the client's side completes before the server judges the client).
 
     The same ``ssl`` options as an ``ssl_dist_optfile``'s ``server`` list, without the
@@ -172,16 +172,19 @@ def no_certificate_trial(fail_if_no_peer_cert: bool | None) -> str:
         "spawn(fun() -> {ok, S} = ssl:transport_accept(L), "
         "Me ! {server, ssl:handshake(S, 5000)} end), "
         '_ = ssl:connect("localhost", Port, [{verify, verify_none}, {active, false}], 5000), '
-        'receive {server, {ok, _}} -> io:format("accepted~n"); '
-        '{server, {error, Why}} -> io:format("refused ~0p~n", [Why]) '
-        'after 6000 -> io:format("no verdict~n") end, halt().')
+        'receive {server, {ok, _}} -> io:format("~nverdict: accepted~n"); '
+        '{server, {error, Why}} -> io:format("~nverdict: refused ~0p~n", [Why]) '
+        'after 6000 -> io:format("~nverdict: none~n") end, halt().')
 
 
 def parse_trial(output: str) -> tuple[bool, str]:
-    """(accepted, what the server said) from ``no_certificate_trial``'s output."""
-    last = (output.strip().splitlines() or [""])[-1]
-    if last == "accepted":
-        return True, last
-    if last.startswith("refused"):
-        return False, last
+    """(accepted, what the server said) from ``no_certificate_trial``'s output: its
+    ``verdict:`` line, wherever ``ssl``'s own notice reports (OTP 25 prints the alert
+    after it) put it."""
+    verdict = next((line.removeprefix("verdict: ") for line in output.splitlines()
+                    if line.startswith("verdict: ")), "")
+    if verdict == "accepted":
+        return True, verdict
+    if verdict.startswith("refused"):
+        return False, verdict
     raise ValueError(f"the TLS trial gave no verdict: {output.strip()[-300:]!r}")
