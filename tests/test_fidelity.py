@@ -1,18 +1,20 @@
 """The lab's strategies behave like the real libraries, on live containers of the lab image.
 
-Each test is one row of docs/fidelity.md: dns_cluster 0.2.0, libcluster 3.5 DNSPoll and
-Epmd, and the seed's one-shot connect. A lesson that relies on a behaviour relies on it
-because a test here proves the stand-in has it.
+Each test is one row of docs/fidelity.md: dns_cluster 0.3.0 (with its SRV mode),
+libcluster 3.5 DNSPoll and Epmd, and the seed's one-shot connect. A lesson that relies
+on a behaviour relies on it because a test here proves the stand-in has it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import re
 from pathlib import Path
 
 import pytest
 from clusterlab.gates import engine
+from clusterlab.lab import subnets
 from clusterlab.lab.lifecycle import Lab
 from clusterlab.observe.erlang import rpc
 from clusterlab.progress import quiet
@@ -35,6 +37,29 @@ def dns_lab():
     subnet = f"fd{random.randrange(256):02x}:{random.randrange(65536):04x}:" \
              f"{random.randrange(65536):04x}:1::/64"
     lab = start("dns_cluster", V6_SUBNET=subnet)
+    yield lab
+    lab.down()
+
+
+def free_v4_subnet() -> ipaddress.IPv4Network:
+    """A random 10.200-249.x.0/24 that no network on the engine uses yet."""
+    busy = subnets.taken()
+    while True:
+        subnet = ipaddress.IPv4Network(
+            f"10.{random.randrange(200, 250)}.{random.randrange(256)}.0/24")
+        if not any(subnet.overlaps(other) for other in busy):
+            return subnet
+
+
+@pytest.fixture(scope="module")
+def srv_lab():
+    # The SRV server needs a fixed address the nodes can name as their DNS server: .53 of
+    # a subnet of our own. `invalid` is held; its test releases it.
+    subnet = free_v4_subnet()
+    lab = Lab.create("00-setup", "fidelity-dns_cluster_srv",
+                     compose_file=HERE / "dns_cluster_srv.yaml", progress=quiet,
+                     env={"V4_SUBNET": str(subnet), "SRV_DNS_IP": str(subnet[53])})
+    lab.up(held=["invalid"])
     yield lab
     lab.down()
 
@@ -101,7 +126,7 @@ def first(lab: Lab, service: str, text: str):
     return lab.log_lines(service, text)[0]
 
 
-# -- dns_cluster 0.2.0 ------------------------------------------------------------------
+# -- dns_cluster 0.2.0 behaviours, unchanged in 0.3.0 -----------------------------------
 
 
 def test_dns_cluster_applies_the_search_list_of_a_dotted_hostname(dns_lab):
@@ -194,6 +219,75 @@ def test_dns_cluster_warns_once_without_long_names(dns_lab):
     assert len(lines) == 1 and "[warning]" in lines[0].text
 
 
+# -- dns_cluster 0.3.0: SRV -------------------------------------------------------------
+
+
+def test_dns_cluster_srv_dials_basename_at_the_ip_of_every_target(srv_lab):
+    # Targets n1.lab, n2.lab, n3.lab (port 4000): each is resolved to its IP, and the port
+    # dropped, so the nodes named app@n1.lab … are dialled as app@<IP>: the trap of
+    # lesson 4, in SRV mode. Docker's DNS forwarded each node's SRV query to srvdns.
+    fqdn = ("n1", "n2", "n3")
+    ips = {s: ip_of(srv_lab, s) for s in fqdn}
+    dials = {f"app@{ip}" for ip in ips.values()}
+
+    def polled(service: str) -> None:
+        assert node_of(srv_lab, service) == f"app@{service}.lab"
+        srv_lab.wait_for_log("srvdns", f"{ips[service]} asked SRV _fqdn._tcp.cluster.test: "
+                             "3 answers", timeout=10)
+        # :sys.get_state (dial_list) is answered after a poll has run to its end. A poll
+        # takes the net_setuptime here (7 s): the dial of app@<its own IP> reaches the
+        # node itself, and OTP lets that handshake hang until it times out.
+        wait_until(lambda: dial_list(srv_lab, service, "DNSCluster") == dials, 20,
+                   what=f"{service}'s dial list from the SRV answer")
+
+    engine.parallel(polled, fqdn)
+    for service in fqdn:
+        for peer in set(fqdn) - {service}:
+            assert rpc(srv_lab.container(service), "net_kernel", "connect_node",
+                       f"['app@{ips[peer]}']") == "false"
+        assert nodes_of(srv_lab, service) == set()
+        # Silent: the log option is on, yet there is no success to log, and no line names
+        # a dialled address. The kernel's only complaint, if any, names the node itself.
+        assert not srv_lab.log_lines(service, "connected to")
+        assert not any(srv_lab.log_lines(service, name) for name in dials)
+        assert not srv_lab.log_lines(service, "[warning]")
+        assert all(f'"app@{service}.lab"' in line.text
+                   for line in srv_lab.log_lines(service, "Cannot get connection id"))
+
+
+def test_dns_cluster_srv_meshes_nodes_named_by_ip(srv_lab):
+    ip_named = ("i1", "i2", "i3")
+    names = {s: node_of(srv_lab, s) for s in ip_named}
+    assert names == {s: f"app@{ip_of(srv_lab, s)}" for s in ip_named}
+    for service in ip_named:
+        wait_until(lambda s=service: nodes_of(srv_lab, s) == set(names.values()) - {names[s]},
+                   15, what=f"{service} connected to the other two")
+    # Every peer is visible now, so what is left to dial is the node itself.
+    assert dial_list(srv_lab, "i1", "DNSCluster") == {names["i1"]}
+    assert srv_lab.log_lines("i1", f"{names['i1']} connected to app@")
+
+
+def test_dns_cluster_default_resource_types_find_nothing_for_an_srv_only_name(srv_lab):
+    # The name has SRV records (the VM's resolver finds all three targets), but the
+    # default types ask A and AAAA of it: nothing to dial.
+    answer = rpc(srv_lab.container("defaults"), "inet_res", "getbyname",
+                 '["_ip._tcp.cluster.test", srv]')
+    assert all(f'"{t}.lab"' in answer for t in ("i1", "i2", "i3")), answer
+    assert "resource_types=>[a,aaaa]" in state(srv_lab, "defaults", "DNSCluster")
+    assert not srv_lab.resolve("defaults", "_ip._tcp.cluster.test").ok
+    assert not srv_lab.resolve("defaults", "_ip._tcp.cluster.test", rtype="aaaa").ok
+    assert dial_list(srv_lab, "defaults", "DNSCluster") == set()
+    assert nodes_of(srv_lab, "defaults") == set()
+
+
+def test_dns_cluster_refuses_an_unknown_resource_type(srv_lab):
+    srv_lab.release("invalid", wait=False)
+    assert srv_lab.wait_exited("invalid", timeout=30) != 0
+    log = srv_lab.logs("invalid", tail=200)
+    assert "expected :resource_types to be a subset of [:a, :aaaa, :srv], got: [:mx]" in log
+    assert "[clusterlab] ready" not in log
+
+
 # -- libcluster 3.5 DNSPoll -------------------------------------------------------------
 
 
@@ -243,9 +337,15 @@ def test_dnspoll_disconnects_a_node_that_leaves_dns(poll_lab):
     # Same address, no `app` alias: still reachable, gone from the DNS answer.
     network.disconnect(container)
     network.connect(container, ipv4_address=ip, aliases=[])
-    poll_lab.wait_for_log("poller", f'[libcluster:dns_poll] disconnected from :"{peer}"',
-                          timeout=10)
-    assert peer not in nodes_of(poll_lab, "poller")
+    try:
+        poll_lab.wait_for_log("poller", f'[libcluster:dns_poll] disconnected from :"{peer}"',
+                              timeout=10)
+        assert peer not in nodes_of(poll_lab, "poller")
+    finally:
+        # The lab is the module's: put `peer` back in the answer for the tests that run
+        # after this one on the same worker (pytest-xdist may run them in any order).
+        network.disconnect(container)
+        network.connect(container, ipv4_address=ip, aliases=["app", "peer"])
 
 
 # -- libcluster 3.5 Epmd, and the seed's one-shot connect -------------------------------

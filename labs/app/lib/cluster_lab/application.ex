@@ -14,6 +14,8 @@ defmodule ClusterLab.Application do
     * `HTTP_CHECK_URLS` - poll those URLs like an S3/OTLP client would
     * `SHUTDOWN_DRAIN_MS`, `LEAVE_ON_SIGTERM` - a slow shutdown, and leaving the
       cluster on SIGTERM before it (`ClusterLab.Leave`, lesson 9)
+    * `SRV_DNS_RECORDS` - answer SRV queries on UDP port 53 (`ClusterLab.SrvDns`, a
+      lab-only role: Docker's DNS serves no SRV records)
 
   Last, it touches `/tmp/clusterlab/ready` (the image's HEALTHCHECK tests it)
   and prints `[clusterlab] ready <node>`, the line the lab waits for.
@@ -31,7 +33,10 @@ defmodule ClusterLab.Application do
 
     strategy = Env.get("CLUSTER_STRATEGY", "none")
     Logger.info("[clusterlab] node #{node()} starting, CLUSTER_STRATEGY=#{strategy}")
-    children = monitor() ++ strategy(strategy) ++ http_children() ++ ClusterLab.Leave.children()
+
+    children =
+      monitor() ++
+        strategy(strategy) ++ http_children() ++ srv_dns() ++ ClusterLab.Leave.children()
 
     with {:ok, pid} <-
            Supervisor.start_link(children, strategy: :one_for_one, name: ClusterLab.Supervisor) do
@@ -85,7 +90,9 @@ defmodule ClusterLab.Application do
          interval: Env.integer("DNS_POLL_MS", 5_000),
          connect_timeout: Env.integer("DNS_CONNECT_TIMEOUT_MS", 10_000),
          log: Env.log_level("DNS_CLUSTER_LOG")
-       ] ++ if(basename = Env.get("DNS_BASENAME"), do: [basename: basename], else: [])}
+       ] ++
+         if(basename = Env.get("DNS_BASENAME"), do: [basename: basename], else: []) ++
+         resource_types()}
     ]
   end
 
@@ -108,6 +115,22 @@ defmodule ClusterLab.Application do
   defp strategy(other) do
     raise ArgumentError,
           "unknown CLUSTER_STRATEGY=#{inspect(other)}; use none, once, epmd, dns_cluster or dnspoll"
+  end
+
+  # dns_cluster 0.3.0's `resource_types`, as atoms; unset keeps upstream's default and
+  # the strategy validates the list as upstream does (`a,mx` raises at start).
+  defp resource_types do
+    case Env.get("DNS_CLUSTER_RESOURCE_TYPES") do
+      nil -> []
+      _ -> [resource_types: Env.list("DNS_CLUSTER_RESOURCE_TYPES") |> Enum.map(&String.to_atom/1)]
+    end
+  end
+
+  defp srv_dns do
+    case Env.get("SRV_DNS_RECORDS") do
+      nil -> []
+      records -> [{ClusterLab.SrvDns, records: ClusterLab.SrvDns.parse!(records)}]
+    end
   end
 
   defp http_children do

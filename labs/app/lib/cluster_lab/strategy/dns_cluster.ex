@@ -1,13 +1,25 @@
 defmodule ClusterLab.Strategy.DNSCluster do
   @moduledoc """
-  Behaves like dns_cluster 0.2.0 (Phoenix's `DNSCluster`, lib/dns_cluster.ex).
+  Behaves like dns_cluster 0.3.0 (Phoenix's `DNSCluster`, lib/dns_cluster.ex and
+  lib/dns_cluster/resolver.ex; read at upstream commit 790203e, which includes the SRV
+  support of f6c0f58).
 
-    * Resolves every query with `:inet_res.getbyname(query, :a)` and then `:aaaa`
+    * `DNS_CLUSTER_RESOURCE_TYPES` is `resource_types` (comma-separated, e.g. `srv` or
+      `a,aaaa,srv`; unset: `[:a, :aaaa]`), validated at start as upstream does: an
+      empty list or a type outside `[:a, :aaaa, :srv]` raises `ArgumentError`
+      ("expected :resource_types to be a subset of [:a, :aaaa, :srv], got: [:mx]").
+      Types are the outer loop, queries the inner one, then `Enum.uniq/1`.
+    * `:a`/`:aaaa`: every query is resolved with `:inet_res.getbyname(query, type)`
       (since 0.1.2, "to support search list"). For a name without dots OTP tries
       only `name.<search domain>`, and takes the search domain from the
       resolv.conf `search` line or from a dotted hostname: with hostname
       `user_svc.msvc_default`, the query `app` finds nothing at all, while
       `app.` (trailing dot) finds every address.
+    * `:srv`: `:inet_res.getbyname(query, :srv)`, then every target host of the answer
+      through the native resolver, `:inet.gethostbyname(host)` (IPv4). The SRV port,
+      priority and weight are ignored: SRV mode also dials `<basename>@<ip>`, so nodes
+      named by FQDN (`app@n1.lab`) are never reached, even when the SRV targets are
+      exactly those FQDNs.
     * `DNS_CLUSTER_QUERY` is the query, as in Phoenix's generated runtime.exs; a
       comma-separated list stands for dns_cluster's list of queries. With
       `DNS_BASENAME` every query becomes `{basename, query}`; without it the
@@ -25,6 +37,8 @@ defmodule ClusterLab.Strategy.DNSCluster do
 
       # the same with dns_cluster (Phoenix 1.7+ generates this):
       {DNSCluster, query: Application.get_env(:my_app, :dns_cluster_query) || :ignore}
+      # DNS_CLUSTER_RESOURCE_TYPES=srv, DNS_CLUSTER_QUERY=_app._tcp.cluster.test:
+      {DNSCluster, query: "_app._tcp.cluster.test", resource_types: [:srv]}
   """
   use GenServer
   require Logger
@@ -34,8 +48,12 @@ defmodule ClusterLab.Strategy.DNSCluster do
   @doc "The names the next poll would dial (for the fidelity tests; not dns_cluster API)."
   def dial_list, do: __MODULE__ |> :sys.get_state() |> targets() |> Enum.map(&String.to_atom/1)
 
+  @valid_resource_types [:a, :aaaa, :srv]
+
   @impl true
   def init(state) do
+    state = Map.put_new(state, :resource_types, [:a, :aaaa])
+    validate_resource_types!(state.resource_types)
     warn_on_invalid_dist()
     [basename, _host] = node() |> Atom.to_string() |> String.split("@", parts: 2)
     {:ok, Map.put_new_lazy(state, :basename, fn -> basename end), {:continue, :discover}}
@@ -75,18 +93,41 @@ defmodule ClusterLab.Strategy.DNSCluster do
         do: name
   end
 
-  defp addresses(%{queries: queries, basename: basename}) do
-    for type <- [:a, :aaaa], query <- queries, ip <- getbyname(query, type) do
+  defp addresses(%{queries: queries, basename: basename, resource_types: types}) do
+    for type <- types, query <- queries, ip <- lookup(query, type) do
       {basename, ip}
     end
     |> Enum.uniq()
     |> Enum.map(fn {basename, ip} -> {basename, :inet.ntoa(ip) |> to_string()} end)
   end
 
+  defp lookup(query, type) when type in [:a, :aaaa], do: getbyname(query, type)
+
+  # Every target of the SRV answer, resolved with the native resolver; the port is dropped.
+  defp lookup(query, :srv) do
+    for {_priority, _weight, _port, host} <- getbyname(query, :srv),
+        ip <- gethostbyname(host),
+        do: ip
+  end
+
   defp getbyname(query, type) do
     case :inet_res.getbyname(String.to_charlist(query), type) do
+      {:ok, {:hostent, _name, _aliases, _type, _length, records}} -> records
+      {:error, _reason} -> []
+    end
+  end
+
+  defp gethostbyname(host) do
+    case :inet.gethostbyname(host) do
       {:ok, {:hostent, _name, _aliases, _family, _length, ips}} -> ips
       {:error, _reason} -> []
+    end
+  end
+
+  defp validate_resource_types!(types) do
+    if types == [] or types -- @valid_resource_types != [] do
+      raise ArgumentError,
+            "expected :resource_types to be a subset of [:a, :aaaa, :srv], got: #{inspect(types)}"
     end
   end
 
