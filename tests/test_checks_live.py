@@ -114,6 +114,7 @@ def test_slow_starter_exercise_fails_with_every_node_alone():
 # distribution is transitive); naming only *some* nodes by IP is a race (measured both
 # a full mesh and job_svc left out), so no verdict on it would be stable.
 
+OTP = int(image.stack().otp)  # the OTP the labs run (CLUSTERLAB_OTP)
 DNS_STRATEGY = "  CLUSTER_STRATEGY: dns_cluster\n  DNS_CLUSTER_QUERY: beam\n  DNS_BASENAME: msvc\n"
 BY_IP_04 = "  NODE_NAME_BY_IP: msvc\n"
 
@@ -145,8 +146,10 @@ CASES = [
     pytest.param("04", [(COOKIE_04, COOKIE_04 + "  NODE_NAME_BY_IP: app\n")], EMPTY_04,
                  id="04-wrong-basename"),
     # Named by IP with the right basename, but the query has no dot while the hostnames
-    # do: dns_cluster's getbyname asks `beam.msvc_default`, NXDOMAIN (the search list).
-    pytest.param("04", [(COOKIE_04, COOKIE_04 + BY_IP_04)], EMPTY_04,
+    # do: dns_cluster's getbyname asks `beam.msvc_default`, NXDOMAIN (the search list),
+    # and on OTP 27 and older nothing else; OTP 29 then asks `beam` as it is and meshes
+    # (erlang/otp PR #10576), so there this fix passes.
+    pytest.param("04", [(COOKIE_04, COOKIE_04 + BY_IP_04)], EMPTY_04 if OTP <= 27 else [],
                  id="04-ip-names-dotless-query"),
     # Lesson 4's fix A: IP names and an absolute query.
     pytest.param("04", [(COOKIE_04, COOKIE_04 + BY_IP_04),
@@ -253,7 +256,7 @@ def test_06_verify_peer_without_fail_if_no_peer_cert_follows_the_otp_default(tmp
     conf = (EX06.solution_file.parent / "ssl_dist.conf").read_text() \
         .replace("{fail_if_no_peer_cert, true},", "")
     report = run(None, file=solution_06(tmp_path, dist_conf=conf), ex=EX06)
-    if int(image.stack().otp) <= 25:
+    if OTP <= 25:
         assert report.problems == [
             f"an outsider holding the cookie joined {s} over TLS with no certificate"
             for s in SERVICES_06], str(report)

@@ -51,7 +51,9 @@ def dns_discovery_names(project: Project) -> list[Finding]:
 def dns_query_search_list(project: Project) -> list[Finding]:
     """dns_cluster asks ``:inet_res.getbyname(query, :a)``: a dotless query is tried only as
     ``query.<search domain>``, and a dotted ``hostname:`` or ``dns_search:`` sets that domain
-    (measured on OTP 25: NXDOMAIN, while libcluster's ``:inet_res.lookup`` finds every IP).
+    (measured on OTP 25 and 27: NXDOMAIN, while libcluster's ``:inet_res.lookup`` finds every
+    IP). OTP 29 then asks the name as it is (erlang/otp PR #10576); the file does not say
+    which OTP runs, so the finding says both and its fix holds on every OTP.
     ``dns_search: .`` writes no search line and does not undo a dotted hostname's domain."""
     out = []
     for name, service in project.services.items():
@@ -71,8 +73,9 @@ def dns_query_search_list(project: Project) -> list[Finding]:
         out.append(_f("CL306", [name],
                       f"{name}: dns_cluster resolves DNS_CLUSTER_QUERY `{query}` with "
                       f"`:inet_res.getbyname`, which tries a dotless name only as "
-                      f"`{query}.{domain}` (the search domain {cause} sets): NXDOMAIN, so the "
-                      "node finds no peers at all, silently.",
+                      f"`{query}.{domain}` (the search domain {cause} sets): NXDOMAIN, so on "
+                      "OTP 27 and older the node finds no peers at all, silently (OTP 29 "
+                      "goes on to ask the name as it is).",
                       f"Query `{query}.` (trailing dot: asked as is), or a dotted name Docker "
                       f"answers as is (`{query}.<real network name>`), or drop the dot from "
                       "`hostname:`.",

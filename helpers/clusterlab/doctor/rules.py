@@ -48,7 +48,7 @@ HELP: dict[str, tuple[str, str]] = {  # code → (finding, fix), Markdown as in 
               'poll (`CLUSTER_TIMEOUT`, libcluster `timeout:`)'),
     "CL305": ('`-kernel connect_all false`: no transitive mesh (a star)',
               'drop it, or dial every node'),
-    "CL306": ("dns_cluster's query meets the search list: `DNS_CLUSTER_QUERY` (or `CLUSTER_STRATEGY=dns_cluster`) is a dotless name like `app` while the service has a dotted `hostname:` or a `dns_search:` entry; `:inet_res.getbyname` then asks only `app.<search domain>`: NXDOMAIN, no peers at all",
+    "CL306": ("dns_cluster's query meets the search list: `DNS_CLUSTER_QUERY` (or `CLUSTER_STRATEGY=dns_cluster`) is a dotless name like `app` while the service has a dotted `hostname:` or a `dns_search:` entry; `:inet_res.getbyname` then asks `app.<search domain>`: NXDOMAIN, no peers at all on OTP 27 and older (OTP 29 goes on to ask `app`)",
               'query `app.` (trailing dot), or a dotted name Docker answers as is (`<alias>.<real network name>`), or drop the dot from `hostname:`'),
     "CL401": ("BEAM service sets no cookie (falls back to the build's baked cookie)",
               '`RELEASE_COOKIE: ${ERL_COOKIE:?}` everywhere'),

@@ -73,9 +73,11 @@ class Stack:
         sh, timeout, awk, getent. ``ca-certificates``: since OTP 26 ``:httpc`` reads the
         OS CA store for every request, ``http://`` too, and crashes in
         ``pubkey_os_cacerts`` where there is none (measured on OTP 27); real release
-        images carry it."""
+        images carry it. ``libsctp1``: OTP 29's socket NIF loads it at boot and, without
+        it, prints an ``=ESOCK WARNING MSG`` on stdout of every ``erl`` (a probe's hidden
+        node included, whose answer it then garbles); Debian's erlang-base depends on it."""
         return ("bind9-dnsutils", self.libssl, "libstdc++6", "libtinfo6", "zlib1g",
-                "libsystemd0", "procps", "ca-certificates")
+                "libsystemd0", "procps", "ca-certificates", "libsctp1")
 
 
 STACKS = {
