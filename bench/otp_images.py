@@ -37,6 +37,8 @@ from clusterlab.progress import quiet
 from clusterlab.waiting import wait_until
 from docker.models.containers import Container
 
+from bench import remove_built_on  # bench/ is on the path when run as a script
+
 READY = "[clusterlab] ready"
 BOOT_TIMEOUT = 60.0
 
@@ -159,26 +161,10 @@ def cold_image(otp: str) -> Iterator[Built]:
         ids = {i.id for i in client.images.list(image.BASE_REPOSITORY)}
         for ref in {t for i in client.images.list(image.REPOSITORY) for t in i.tags}:
             subprocess.run(["docker", "rmi", ref], capture_output=True)
-        _remove_built_on(ids)
+        remove_built_on(ids)
         for ref in {t for i in client.images.list(image.BASE_REPOSITORY) for t in i.tags}:
             subprocess.run(["docker", "rmi", ref], capture_output=True)
         image.REPOSITORY, image.BASE_REPOSITORY = saved[0], saved[1]
-
-
-def _remove_built_on(bases: set[str]) -> None:
-    """Untagged images left by a build on ``bases`` (the build stage): only ours."""
-    parents = {i.id: i.attrs.get("Parent", "") for i in engine.client().images.list(all=True)}
-
-    def on_ours(image_id: str) -> bool:
-        while image_id:
-            if image_id in bases:
-                return True
-            image_id = parents.get(image_id, "")
-        return False
-
-    for item in engine.client().images.list(filters={"dangling": True}):
-        if item.id not in bases and on_ours(item.id):
-            subprocess.run(["docker", "rmi", item.id], capture_output=True)
 
 
 COLUMNS = ("OTP", "Debian", "OTP / Elixir", "image MB", "build s", "ready s", "answers s",
