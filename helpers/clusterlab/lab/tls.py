@@ -156,8 +156,9 @@ def no_certificate_trial(fail_if_no_peer_cert: bool | None) -> str:
     """An Erlang expression: a TLS server with the node's certificate, the lab CA and
     ``{verify, verify_peer}`` (plus ``fail_if_no_peer_cert`` unless None: OTP's default),
     on a loopback port, and a client that presents no certificate. Prints ``verdict:
-    accepted`` or ``verdict: refused <reason>``: the server's verdict, read after its handshake ends (under
-    TLS 1.3 the client's side completes before the server judges the client).
+    accepted`` or ``verdict: refused <reason>``: the server's verdict, read after its
+    handshake ends (under TLS 1.3 the client's side completes before the server judges
+    the client).
 
     The same ``ssl`` options as an ``ssl_dist_optfile``'s ``server`` list, without the
     distribution around them, so the trial takes well under a second."""
