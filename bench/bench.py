@@ -54,13 +54,20 @@ def cold_build() -> None:
         figure("image size (cold build)", f"{size:.0f} MB", "≤ 150 MB",
                f"docker image inspect; runtime base {image.runtime_image(quiet)}")
     finally:
-        bases = {i.id for i in client.images.list(image.BASE_REPOSITORY)}
-        for ref in {t for i in client.images.list(image.REPOSITORY) for t in i.tags}:
-            subprocess.run(["docker", "rmi", ref], capture_output=True)
-        remove_built_on(bases)
-        for ref in {t for i in client.images.list(image.BASE_REPOSITORY) for t in i.tags}:
-            subprocess.run(["docker", "rmi", ref], capture_output=True)
+        remove_throwaway(image.REPOSITORY, image.BASE_REPOSITORY)
         image.REPOSITORY, image.BASE_REPOSITORY, image.SLIM_REPOSITORY = shared
+
+
+def remove_throwaway(repository: str, base_repository: str) -> None:
+    """Every tag of a cold build's throwaway repositories, and the build stages left
+    untagged on its bases: never the shared ``clusterlab/…`` images."""
+    client = engine.client()
+    bases = {i.id for i in client.images.list(base_repository)}
+    for ref in {t for i in client.images.list(repository) for t in i.tags}:
+        subprocess.run(["docker", "rmi", ref], capture_output=True)
+    remove_built_on(bases)
+    for ref in {t for i in client.images.list(base_repository) for t in i.tags}:
+        subprocess.run(["docker", "rmi", ref], capture_output=True)
 
 
 def remove_built_on(bases: set[str]) -> None:

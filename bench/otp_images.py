@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import secrets
 import statistics
-import subprocess
 import threading
 import time
 import uuid
@@ -37,7 +36,7 @@ from clusterlab.progress import quiet
 from clusterlab.waiting import wait_until
 from docker.models.containers import Container
 
-from bench import remove_built_on  # bench/ is on the path when run as a script
+from bench import remove_throwaway  # bench/ is on the path when run as a script
 
 READY = "[clusterlab] ready"
 BOOT_TIMEOUT = 60.0
@@ -147,7 +146,6 @@ def cold_image(otp: str) -> Iterator[Built]:
     saved = image.REPOSITORY, image.BASE_REPOSITORY, image._bases
     image.REPOSITORY = f"clusterlab-bench/app-{suffix}"
     image.BASE_REPOSITORY = f"clusterlab-bench/base-{suffix}"
-    client = engine.client()
     try:
         started = time.monotonic()
         bases = image.bootstrap_bases(quiet, otp)
@@ -158,12 +156,7 @@ def cold_image(otp: str) -> Iterator[Built]:
         yield Built(got.tag, f"{bootstrapped:.0f}+{got.seconds:.0f}")
     finally:
         image._bases = saved[2]
-        ids = {i.id for i in client.images.list(image.BASE_REPOSITORY)}
-        for ref in {t for i in client.images.list(image.REPOSITORY) for t in i.tags}:
-            subprocess.run(["docker", "rmi", ref], capture_output=True)
-        remove_built_on(ids)
-        for ref in {t for i in client.images.list(image.BASE_REPOSITORY) for t in i.tags}:
-            subprocess.run(["docker", "rmi", ref], capture_output=True)
+        remove_throwaway(image.REPOSITORY, image.BASE_REPOSITORY)
         image.REPOSITORY, image.BASE_REPOSITORY = saved[0], saved[1]
 
 
