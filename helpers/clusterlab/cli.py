@@ -11,7 +11,7 @@ from pathlib import Path
 from . import catalogue
 from .doctor.command import add_parser as _add_doctor
 from .errors import ClusterLabError, ImageBuildError
-from .gates import image, swarm
+from .gates import engines, image, swarm
 from .lab import registry
 from .lab.lifecycle import Lab
 from .model.topology import to_graph
@@ -132,6 +132,30 @@ def _room_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_start(args: argparse.Namespace) -> int:
+    started = engines.start(args.version, say_on_stderr)
+    state = f"started in {started.seconds:.1f} s" if started.started else "already running"
+    print(f"Docker {started.engine} (API {started.api}, containerd {started.containerd}, "
+          f"runc {started.runc}, {started.storage}) {state} in container {started.container}")
+    if args.lab_image:
+        tag = image.current_tag()
+        seconds = engines.load_image(started.version, tag, say_on_stderr)
+        print(f"lab image {tag} " + (f"loaded in {seconds:.1f} s" if seconds else "already there"))
+    print(f"stop it (and everything in it): clusterlab engine stop {started.version}")
+    print(f"export DOCKER_HOST={started.docker_host}")
+    return 0
+
+
+def _engine_stop(args: argparse.Namespace) -> int:
+    removed = engines.stop(args.version, purge=args.purge)
+    version = engines.recipe(args.version).version
+    print(f"removed Docker {version} and everything in it" if removed
+          else f"Docker {version} was not running; nothing to remove")
+    if os.environ.get("DOCKER_HOST") == engines.recipe(args.version).docker_host:
+        print("unset DOCKER_HOST")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="clusterlab", description="Live Docker Compose labs for Erlang/Elixir clustering.")
@@ -186,6 +210,20 @@ def parser() -> argparse.ArgumentParser:
                                         "to DIR (needs the network once)")
     pack.add_argument("dir")
     pack.set_defaults(func=_room_pack)
+    eng = command("engine", None, "start or stop a Docker Engine of another version "
+                                  "(Docker-in-Docker, offline)")
+    esub = eng.add_subparsers(dest="engine_command", metavar="ACTION")
+    estart = esub.add_parser("start", help="start Docker VERSION; its last line is the "
+                                            "`export DOCKER_HOST=…` to run")
+    estart.add_argument("version", help=f"{' or '.join(engines.RECIPES)}")
+    estart.add_argument("--lab-image", action="store_true",
+                        help="also copy the lab image (of $CLUSTERLAB_OTP) into it")
+    estart.set_defaults(func=_engine_start)
+    estop = esub.add_parser("stop", help="remove Docker VERSION and everything in it")
+    estop.add_argument("version", help=f"{' or '.join(engines.RECIPES)}")
+    estop.add_argument("--purge", action="store_true",
+                       help="also remove its image (the next start bootstraps it again)")
+    estop.set_defaults(func=_engine_stop)
     return top
 
 
