@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -156,6 +157,15 @@ def _engine_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_run(args: argparse.Namespace) -> int:
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    argv, env = engines.run_argv(args.version, command)
+    try:
+        return subprocess.run(argv, env=env, check=False).returncode
+    except FileNotFoundError:
+        raise ClusterLabError(f"No such command: {command[0]!r}.") from None
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="clusterlab", description="Live Docker Compose labs for Erlang/Elixir clustering.")
@@ -219,6 +229,12 @@ def parser() -> argparse.ArgumentParser:
     estart.add_argument("--lab-image", action="store_true",
                         help="also copy the lab image (of $CLUSTERLAB_OTP) into it")
     estart.set_defaults(func=_engine_start)
+    erun = esub.add_parser("run", help="run a command against Docker VERSION: with its "
+                                        "DOCKER_HOST and (as root) in its network namespace, "
+                                        "where its labs' published ports are")
+    erun.add_argument("version", help=f"{' or '.join(engines.RECIPES)}")
+    erun.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG ...]")
+    erun.set_defaults(func=_engine_run)
     estop = esub.add_parser("stop", help="remove Docker VERSION and everything in it")
     estop.add_argument("version", help=f"{' or '.join(engines.RECIPES)}")
     estop.add_argument("--purge", action="store_true",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,18 @@ def versions() -> dict[str, str]:
     """Engine and API versions: lessons show them, because DNS behaviour changed over time."""
     info = client().version()
     return {"engine": info.get("Version", "?"), "api": info.get("ApiVersion", "?")}
+
+
+@functools.cache
+def major() -> int:
+    """The engine's major version (20, 26, 28, ...): where a lesson's claim differs by
+    engine, its assert checks what this engine does (docs/versions.md lists each)."""
+    version = versions()["engine"]
+    try:
+        return int(version.split(".")[0])
+    except ValueError:
+        raise DockerUnavailable(f"The Docker daemon reports version {version!r}, which is "
+                                "not a Docker Engine version.") from None
 
 
 def exec_in(container: Container, argv: Sequence[str], *,
@@ -201,3 +214,32 @@ def remove_network(network: str, name: str, *, timeout: float = 30, stuck_after:
         return False
 
     wait_until(gone_or_stuck, timeout=timeout, what=f"removing network {name}")
+
+
+@dataclass(frozen=True)
+class Ipv6Default:
+    """What the engine does with an IPv6 network that names no IPv6 subnet."""
+
+    command: str  # the CLI equivalent of what was asked
+    subnet: str | None  # the IPv6 subnet it picked, or None if it refused
+    error: str | None  # its refusal, first line
+
+
+def ipv6_without_subnet() -> Ipv6Default:
+    """Create (then remove) a network with IPv6 on and no IPv6 subnet, as a Compose file
+    with only ``enable_ipv6: true`` asks: Engine 20.10 refuses it (no default IPv6
+    pool); since Engine 27 it picks a unique-local /64 by itself (moby/moby#47853)."""
+    name = f"clusterlab-ipv6-default-{secrets.token_hex(4)}"
+    api = client().api
+    command = f"docker network create --ipv6 {name}"
+    try:
+        created = api.create_network(name, enable_ipv6=True, labels={LABEL: name})
+    except docker.errors.APIError as exc:
+        return Ipv6Default(command, None, exc.explanation or _first_line(exc))
+    try:
+        config = (api.inspect_network(created["Id"]).get("IPAM") or {}).get("Config") or []
+        subnets = [item.get("Subnet", "") for item in config if ":" in item.get("Subnet", "")]
+        return Ipv6Default(command, subnets[0] if subnets else None,
+                           None if subnets else "created without an IPv6 subnet")
+    finally:
+        api.remove_network(created["Id"])

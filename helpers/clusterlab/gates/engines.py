@@ -478,6 +478,33 @@ def _chunks(item: Any) -> Iterator[bytes]:
     yield from item.save(named=True)
 
 
+def netns(version: str | int) -> Path:
+    """The engine container's network namespace: the inner engine's "host" network, where
+    the ports its labs publish on ``127.0.0.1`` listen."""
+    container = _container(recipe(version).name)
+    if container is None or container.status != "running":
+        raise EngineError(f"Docker {recipe(version).version} is not running.",
+                          f"Start it: `clusterlab engine start {recipe(version).version}`.")
+    return Path(f"/proc/{container.attrs['State']['Pid']}/ns/net")
+
+
+def run_argv(version: str | int, argv: list[str]) -> tuple[list[str], dict[str, str]]:
+    """``argv`` as it runs against engine ``version``: with its ``DOCKER_HOST``, and, as
+    root, inside its network namespace (``nsenter --net``), so that a lab's ports published
+    on ``127.0.0.1`` are on this process's ``127.0.0.1``, as on a learner's host. Files,
+    processes and the host's own socket stay the host's."""
+    if not argv:
+        raise EngineError("No command to run.", "Write it after `--`: "
+                          "`clusterlab engine run 28 -- .venv/bin/pytest --nbmake notebooks`.")
+    env = {**os.environ, "DOCKER_HOST": recipe(version).docker_host}
+    nsenter = shutil.which("nsenter")
+    if os.geteuid() != 0 or not nsenter:
+        say(f"not entering Docker {recipe(version).version}'s network namespace (needs root "
+            "and nsenter): ports its labs publish on 127.0.0.1 are not on this 127.0.0.1")
+        return list(argv), env
+    return [nsenter, f"--net={netns(version)}", "--", *argv], env
+
+
 def memory_bytes(version: str | int) -> int:
     """The engine container's memory, page cache excluded (as ``docker stats`` shows it):
     dockerd, containerd and every container inside it."""
