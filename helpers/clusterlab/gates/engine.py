@@ -19,7 +19,7 @@ import docker
 import docker.errors
 from docker.models.containers import Container
 
-from ..errors import ClusterLabError, DockerUnavailable, StuckNetwork
+from ..errors import ClusterLabError, DockerUnavailable, PodmanRefused, StuckNetwork
 from ..waiting import wait_until
 
 T = TypeVar("T")
@@ -46,9 +46,29 @@ def client() -> docker.DockerClient:
     try:
         docker_client = docker.from_env(timeout=120)
         docker_client.ping()
+        report = docker_client.version()
     except docker.errors.DockerException as exc:
         raise DockerUnavailable(f"Cannot reach the Docker daemon ({_first_line(exc)}).") from exc
+    refuse_podman(report)
     return docker_client
+
+
+def refuse_podman(report: Mapping[str, Any]) -> None:
+    """Refuse Podman's Docker-compatible API (``/version`` names a "Podman Engine"
+    component). The lessons teach, and assert, Docker's embedded DNS server (127.0.0.11 in
+    every container, answering names on a user-defined network, forwarding the rest to the
+    host's resolver, copying the host's search line), its networks and Swarm. Podman
+    answers names with aardvark-dns on each network's gateway instead, and has no Swarm;
+    no lesson is measured there, so none runs there rather than teach what may be untrue."""
+    for component in report.get("Components") or []:
+        name = str(component.get("Name", ""))
+        if "podman" in name.lower():
+            raise PodmanRefused(
+                f"DOCKER_HOST reaches Podman ({name} {component.get('Version', '?')}), not "
+                "Docker Engine. ClusterLab's lessons are about Docker's embedded DNS "
+                "(127.0.0.11), its networks and Swarm; Podman resolves names with "
+                "aardvark-dns on each network's gateway and has no Swarm, and no lesson is "
+                "measured on it.")
 
 
 def versions() -> dict[str, str]:
