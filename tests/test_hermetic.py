@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from clusterlab import catalogue
-from clusterlab.gates import compose, engine, image
+from clusterlab.gates import compose, engine, engines, image
 from clusterlab.lab.lifecycle import Lab
 from clusterlab.lab.stack import pin_resolver
 from clusterlab.progress import quiet
@@ -42,7 +42,17 @@ def test_every_variant_the_engine_starts_has_a_search_list(lesson):
 
 @contextlib.contextmanager
 def host_search_domain(domain: str) -> Iterator[None]:
-    """Append ``search <domain>`` to the host's resolv.conf for the block, then restore it."""
+    """Append ``search <domain>`` to the host's resolv.conf for the block, then restore it.
+    On an engine of ``clusterlab engine start``, its host is the engine's container."""
+    if (inner := engines.current()) is not None:
+        original_text = engines.host_path_text(inner.version, RESOLV)
+        try:
+            engines.write_host_path(inner.version, RESOLV,
+                                    original_text + f"\nsearch {domain}\n")
+            yield
+        finally:
+            engines.write_host_path(inner.version, RESOLV, original_text)
+        return
     if not os.access(RESOLV, os.W_OK):
         pytest.skip("needs a writable /etc/resolv.conf (root) to give the host a search domain")
     original = RESOLV.read_bytes()
@@ -71,7 +81,8 @@ def test_a_host_search_line_does_not_reach_a_lab():
         try:
             for container in lab.containers():
                 resolv = container.exec_run(["cat", "/etc/resolv.conf"]).output.decode()
-                assert "search" not in resolv, container.name
+                searches = [line for line in resolv.splitlines() if line.startswith("search")]
+                assert searches == [], container.name
             assert lab.timeline(lambda snap: snap.is_full_mesh(), timeout=15)
         finally:
             lab.down()

@@ -134,14 +134,17 @@ def _room_pack(args: argparse.Namespace) -> int:
 
 
 def _engine_start(args: argparse.Namespace) -> int:
-    started = engines.start(args.version, say_on_stderr)
+    started = engines.start(args.version, say_on_stderr,
+                            share=tuple(Path(path) for path in args.share))
     state = f"started in {started.seconds:.1f} s" if started.started else "already running"
     print(f"Docker {started.engine} (API {started.api}, containerd {started.containerd}, "
           f"runc {started.runc}, {started.storage}) {state} in container {started.container}")
     if args.lab_image:
-        tag = image.current_tag()
-        seconds = engines.load_image(started.version, tag, say_on_stderr)
-        print(f"lab image {tag} " + (f"loaded in {seconds:.1f} s" if seconds else "already there"))
+        # The bases too: a lab image rebuilt inside (labs/app edited) starts from them.
+        bases = [tag for tag in image.base_tags() if engines.host_has(tag)]
+        for tag in (image.current_tag(), *bases):
+            seconds = engines.load_image(started.version, tag, say_on_stderr)
+            print(f"{tag} " + (f"loaded in {seconds:.1f} s" if seconds else "already there"))
     print(f"stop it (and everything in it): clusterlab engine stop {started.version}")
     print(f"export DOCKER_HOST={started.docker_host}")
     return 0
@@ -228,6 +231,9 @@ def parser() -> argparse.ArgumentParser:
     estart.add_argument("version", help=f"{' or '.join(engines.RECIPES)}")
     estart.add_argument("--lab-image", action="store_true",
                         help="also copy the lab image (of $CLUSTERLAB_OTP) into it")
+    estart.add_argument("--share", action="append", default=[], metavar="DIR",
+                        help="a host folder labs bind-mount files from, mounted at the same "
+                             "path (repeatable; the temporary folder and labs/ always are)")
     estart.set_defaults(func=_engine_start)
     erun = esub.add_parser("run", help="run a command against Docker VERSION: with its "
                                         "DOCKER_HOST and (as root) in its network namespace, "

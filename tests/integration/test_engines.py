@@ -54,7 +54,11 @@ def _host_state() -> dict[str, object]:
 
 
 def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key != "DOCKER_HOST"}
+    return _cli_env({}, *argv)
+
+
+def _cli_env(extra: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key != "DOCKER_HOST"} | extra
     return subprocess.run([sys.executable, "-m", "clusterlab.cli", *argv], env=env,
                           capture_output=True, text=True, timeout=1800)
 
@@ -115,6 +119,33 @@ def test_docker_28_runs_a_lab_and_leaves_the_host_as_found(docker_28) -> None:
     # embedded DNS reached the host's resolver, not SERVFAIL from a netns without one.
     unknown = asker.exec_run(["nslookup", "no-such-node"]).output.decode()
     assert "NXDOMAIN" in unknown, unknown
+
+    # A port published on 127.0.0.1 (as lesson 6 publishes EPMD) is on the engine's
+    # loopback: `clusterlab engine run` reaches it, the host's own 127.0.0.1 does not.
+    listener = inner.containers.run(
+        tag, ["epmd"], entrypoint=[], name="node-epmd",
+        network=network.name, ports={"4369/tcp": ("127.0.0.1", None)}, detach=True)
+    listener.reload()
+    port = int(listener.attrs["NetworkSettings"]["Ports"]["4369/tcp"][0]["HostPort"])
+    reach = ("import socket, sys, time\n"
+             "for _ in range(50):\n"
+             "    try: socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1).close()\n"
+             "    except OSError as e: err = e; time.sleep(0.1); continue\n"
+             "    sys.exit(0)\n"
+             "sys.exit(str(err))\n")
+    inside = _cli("engine", "run", VERSION, "--", sys.executable, "-c", reach, str(port))
+    assert inside.returncode == 0, inside.stderr
+    outside = subprocess.run([sys.executable, "-c", reach.replace("range(50)", "range(1)"),
+                              str(port)], capture_output=True, text=True, check=False)
+    assert outside.returncode != 0 and "refused" in outside.stderr, outside
+
+    # Another checkout's start is refused while this one's engine runs (its labs would
+    # bind-mount files the engine cannot see), and the engine is left running.
+    other = _cli_env({"CLUSTERLAB_LABS": "/nonexistent-checkout/labs"},
+                     "engine", "start", VERSION)
+    assert other.returncode != 0 and "another checkout" in other.stderr, other.stderr
+    assert "Traceback" not in other.stderr
+    assert [item.version for item in engines.running()] == [VERSION]
 
     # The inner engine's rules for its network are in its own netns, not the host's.
     bridge = f"br-{network.id[:12]}"

@@ -41,13 +41,13 @@ Why this shape:
   and its start script remounts ``/sys`` and the cgroup mounts writable, which is what
   dockerd needs of ``--privileged``; it gets no host devices, which it does not need.
 
-What the shape costs, not solved here: ports a lab publishes (to ``127.0.0.1``) are
-published in the engine container's netns, so the host's ``127.0.0.1:PORT`` does not
-reach them (``docker exec`` into a node, or the engine container, does): lesson 6's
-published-EPMD part fails with "connection refused". Host paths a lab
-bind-mounts are resolved inside the engine container: ``/tmp/clusterlab`` (lab TLS
-material and secrets) and this checkout's ``labs/`` (read-only) are mounted there at the
-same paths; any other host path would be an empty folder.
+What the shape costs: ports a lab publishes (to ``127.0.0.1``) are published in the
+engine container's netns, so the host's ``127.0.0.1:PORT`` does not reach them; a command
+run with ``run_argv`` (``clusterlab engine run``) enters that netns (as root), where they
+are, as on a learner's host. Host paths a lab bind-mounts are resolved inside the engine
+container: the temporary folder and this checkout's ``labs/`` (read-only) are mounted
+there at the same paths, and ``share`` adds more; any other host path would be an empty
+folder. The kernel's neighbour-table limit is global and shows only in the host's netns.
 """
 
 from __future__ import annotations
@@ -78,11 +78,16 @@ from . import image
 LABEL = "io.clusterlab.engine"
 """On every engine image, container and volume: the engine's version (``26``, ``28``)."""
 RECIPE_LABEL = "io.clusterlab.engine.recipe"
+LABS_LABEL = "io.clusterlab.engine.labs"
+"""On the engine container: the checkout whose ``labs/`` it mounts (labs bind-mount from it)."""
 REPOSITORY = "clusterlab/engine"
 RUN_DIR = Path("/run/clusterlab")
 """Each engine's socket folder lives here: ``/run/clusterlab/engine-<version>/``."""
-SHARED_PATHS = (Path("/tmp/clusterlab"),)
-"""Host folders a lab bind-mounts into its nodes: mounted into the engine at the same path."""
+SHARED_PATHS = (Path(tempfile.gettempdir()),)
+"""Host folders a lab bind-mounts files from, mounted into the engine at the same path:
+the temporary folder (lab TLS material and secrets in ``/tmp/clusterlab``, an exercise
+check's copy of the learner's file, a test's ``tmp_path``). ``start(share=…)`` adds more
+(a project of one's own that bind-mounts its files)."""
 STORAGE = "overlay2"
 _SCHEME = "engine-v1"  # bump to give every engine image a new tag
 
@@ -164,6 +169,35 @@ def recipe(version: str | int) -> Recipe:
             f"(or {min(RECIPES)}).") from None
 
 
+def current(docker_host: str | None = None) -> Recipe | None:
+    """The engine ``docker_host`` (default: ``$DOCKER_HOST``) names, if it is one of ours."""
+    wanted = os.environ.get("DOCKER_HOST", "") if docker_host is None else docker_host
+    return next((item for item in RECIPES.values() if item.docker_host == wanted), None)
+
+
+def host_path_text(version: str | int, path: Path) -> str:
+    """A file as the inner engine's host sees it (the engine container's), e.g. the
+    ``/etc/resolv.conf`` dockerd copies search lines from."""
+    found = _container(recipe(version).name)
+    if found is None:
+        raise EngineError(f"Docker {recipe(version).version} is not running.")
+    done = found.exec_run(["cat", str(path)])
+    if done.exit_code != 0:
+        raise EngineError(f"{path} in {found.name}: {done.output.decode(errors='replace')}")
+    return done.output.decode()
+
+
+def write_host_path(version: str | int, path: Path, text: str) -> None:
+    """Replace a file of the inner engine's host (the engine container's) in place."""
+    found = _container(recipe(version).name)
+    if found is None:
+        raise EngineError(f"Docker {recipe(version).version} is not running.")
+    done = found.exec_run(["sh", "-c", 'printf %s "$TEXT" > "$TARGET"'],
+                          environment={"TEXT": text, "TARGET": str(path)})
+    if done.exit_code != 0:
+        raise EngineError(f"{path} in {found.name}: {done.output.decode(errors='replace')}")
+
+
 def _ours(docker_host: str) -> bool:
     return docker_host.startswith(f"unix://{RUN_DIR}/engine-")
 
@@ -186,6 +220,11 @@ def host_client() -> docker.DockerClient:
 def client(version: str | int, timeout: int = 300) -> docker.DockerClient:
     """A client of the inner engine ``version`` (it must be running)."""
     return docker.DockerClient(base_url=recipe(version).docker_host, timeout=timeout)
+
+
+def host_has(ref: str) -> bool:
+    """Whether the host's engine (where engines run) has image ``ref``."""
+    return _image_id(ref) is not None
 
 
 def _image_id(ref: str) -> str | None:
@@ -295,13 +334,21 @@ def _container(name: str) -> Container | None:
 
 
 def start(version: str | int, progress: Progress = say, *, storage: str = STORAGE,
-          timeout: float = 90) -> Engine:
+          timeout: float = 90, share: tuple[Path, ...] = ()) -> Engine:
     """Start Docker ``version`` (``26`` or ``28``), or find it running; its ``docker_host``
-    is what to export as ``DOCKER_HOST``. The first start bootstraps its image (minutes)."""
+    is what to export as ``DOCKER_HOST``. The first start bootstraps its image (minutes).
+    ``share``: more host folders that labs bind-mount files from (read-write)."""
     chosen = recipe(version)
     began = time.monotonic()
     found = _container(chosen.name)
     if found is not None and found.status == "running":
+        mounted = found.labels.get(LABS_LABEL, "")
+        if mounted and mounted != str(labs_dir()):
+            raise EngineError(
+                f"Docker {chosen.version} runs for another checkout: it mounts {mounted}, "
+                f"and the labs of {labs_dir()} would bind-mount files it cannot see.",
+                f"Stop it first (`clusterlab engine stop {chosen.version}`: its labs go "
+                "with it), then start it from here.")
         with contextlib.suppress(docker.errors.DockerException, EngineError):
             return _describe(chosen, found, time.monotonic() - began, started=False)
     if found is not None:
@@ -310,11 +357,15 @@ def start(version: str | int, progress: Progress = say, *, storage: str = STORAG
     tag = ensure_engine_image(chosen.version, progress)
     labels = {LABEL: chosen.version}
     volume = host_client().volumes.create(chosen.name, labels=labels)
-    for shared in SHARED_PATHS:  # made as the caller, not as root by the engine
-        shared.mkdir(parents=True, exist_ok=True)
+    labels = {**labels, LABS_LABEL: str(labs_dir())}
+    shared = [Path(path).resolve() for path in (*SHARED_PATHS, *share)]
+    if missing := [str(path) for path in shared if not path.is_dir()]:
+        _remove(chosen)
+        raise EngineError(f"No such folder to share with Docker {chosen.version}: "
+                          f"{', '.join(missing)}.", "Share folders that exist.")
     mounts = {volume.name: {"bind": "/var/lib/docker", "mode": "rw"},
               str(RUN_DIR): {"bind": str(RUN_DIR), "mode": "rw"},
-              **{str(path): {"bind": str(path), "mode": "rw"} for path in SHARED_PATHS},
+              **{str(path): {"bind": str(path), "mode": "rw"} for path in shared},
               str(labs_dir()): {"bind": str(labs_dir()), "mode": "ro"}}
     progress(f"starting Docker {chosen.version} ({tag}) in container {chosen.name} …")
     env = {"ENGINE_SOCKET_DIR": str(chosen.socket_dir), "ENGINE_STORAGE": storage,

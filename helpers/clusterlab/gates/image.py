@@ -526,6 +526,13 @@ def import_image(path: Path, progress: Progress = say) -> list[str]:
     return tags
 
 
+def base_tags(otp: str | None = None) -> tuple[str, ...]:
+    """Every tag a build of ``otp``'s lab image may start from: the slim image, or the
+    two offline bootstraps (an engine has one kind or the other)."""
+    chosen = stack(otp)
+    return (chosen.slim, *_bootstrap_tags(chosen))
+
+
 def current_tag(otp: str | None = None) -> str:
     """The tag this checkout's inputs call for (the image may or may not be here)."""
     chosen = stack(otp)

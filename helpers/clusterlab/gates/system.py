@@ -15,6 +15,9 @@ NEIGHBOUR_LIMIT = Path("/proc/sys/net/ipv4/neigh/default/gc_thresh3")
 every network namespace, so every container on the engine's kernel shares it (1024 on a
 default Linux host)."""
 
+MEASURED = {"engine": (20, 26, 28), "otp": (25, 27, 29)}
+"""The majors every lesson claim was measured on (docs/versions.md, bench/matrix.py)."""
+
 
 def versions() -> dict[str, str]:
     """Engine, API, Compose, OTP and Elixir versions: DNS behaviour, Compose naming and
@@ -26,8 +29,24 @@ def versions() -> dict[str, str]:
     chosen = image.stack()
     tag = image.current_tag()
     if image.image_exists(tag):
-        return report | image.runtime_versions(tag)
-    return report | {"otp": f"{chosen.otp} (image not built yet)", "elixir": chosen.elixir}
+        report |= image.runtime_versions(tag)
+    else:
+        report |= {"otp": f"{chosen.otp} (image not built yet)", "elixir": chosen.elixir}
+    return report | {"measured": measured(report)}
+
+
+def measured(report: dict[str, str]) -> str:
+    """Whether the lessons' claims were measured on these versions, and if not, which
+    were: where a version changes a claim, the lesson says so, but only for those."""
+    outside = []
+    for part, majors in MEASURED.items():
+        found = report.get(part, "?").split(".")[0].split()[0]
+        if not found.isdigit() or int(found) not in majors:
+            label = "Docker" if part == "engine" else "OTP"
+            outside.append(f"{label} {report.get(part, '?')} is outside what was measured "
+                           f"({', '.join(map(str, majors))})")
+    return "; ".join(outside) + " (docs/versions.md)" if outside else (
+        "yes (docs/versions.md)")
 
 
 def prerequisites() -> dict[str, str]:
