@@ -236,9 +236,12 @@ NOT_MEASURED = [
     "(moby/moby#51491) would touch lesson 7.",
     "- **OTP 28**: no Debian release ships it.",
     "- **Podman**: refused at every lab start with one message (`clusterlab.gates.engine."
-    "refuse_podman`, tests/test_podman.py): the lessons assert Docker's embedded DNS at "
-    "127.0.0.11, its networks and Swarm; Podman resolves names with aardvark-dns on each "
-    "network's gateway and has no Swarm. No Podman daemon was run here.",
+    "refuse_podman`, tests/test_podman.py). Measured on Debian trixie's Podman 5.4.2 "
+    "(`bench/podman.py`, its Docker-compatible API): a user-defined network's containers "
+    "get `nameserver <gateway>` (aardvark-dns, not 127.0.0.11) and `search dns.podman`; "
+    "a peer's name answers, an unknown name is NXDOMAIN, `dns_search: .` removes the "
+    "search line, and `swarm init` answers 404. Lessons 1 and 3 (127.0.0.11, search "
+    "lines) and 7 (Swarm) cannot hold there as written.",
     "- **Docker Desktop** (a VM between the host and the engine): not measured; its "
     "engine is one of the versions above.",
     "",

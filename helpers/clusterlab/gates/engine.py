@@ -57,9 +57,11 @@ def refuse_podman(report: Mapping[str, Any]) -> None:
     """Refuse Podman's Docker-compatible API (``/version`` names a "Podman Engine"
     component). The lessons teach, and assert, Docker's embedded DNS server (127.0.0.11 in
     every container, answering names on a user-defined network, forwarding the rest to the
-    host's resolver, copying the host's search line), its networks and Swarm. Podman
-    answers names with aardvark-dns on each network's gateway instead, and has no Swarm;
-    no lesson is measured there, so none runs there rather than teach what may be untrue."""
+    host's resolver, copying the host's search line), its networks and Swarm. Measured on
+    Podman 5.4 (``bench/podman.py``): the resolver is aardvark-dns on the network's
+    gateway, every container gets ``search dns.podman`` (a dotless name becomes
+    ``name.dns.podman``, what lesson 3 is about), and ``swarm init`` is a 404; so no lesson
+    runs there rather than teach what is untrue there."""
     for component in report.get("Components") or []:
         name = str(component.get("Name", ""))
         if "podman" in name.lower():
@@ -67,8 +69,9 @@ def refuse_podman(report: Mapping[str, Any]) -> None:
                 f"DOCKER_HOST reaches Podman ({name} {component.get('Version', '?')}), not "
                 "Docker Engine. ClusterLab's lessons are about Docker's embedded DNS "
                 "(127.0.0.11), its networks and Swarm; Podman resolves names with "
-                "aardvark-dns on each network's gateway and has no Swarm, and no lesson is "
-                "measured on it.")
+                "aardvark-dns on each network's gateway, adds `search dns.podman` to every "
+                "container, and has no Swarm, so what the lessons show would not be what "
+                "you see.")
 
 
 def versions() -> dict[str, str]:
