@@ -57,9 +57,11 @@ def claim_blocks(source: str) -> list[tuple[str, str]]:
         blocks[-1][1].append(line)
     out = [(title, "\n".join(lines)) for title, lines in blocks if "".join(lines).strip()]
     if len(out) == 1 and not out[0][0]:
-        first = next((ln.strip().lstrip("# ") for ln in source.splitlines()
+        first = next((ln.strip() for ln in source.splitlines()
                       if ln.strip().startswith(("#", "assert"))), "the cell's claims")
-        out = [(first, out[0][1])]
+        if first.startswith("assert") and "  # " in first:  # its trailing comment
+            first = first.split("  # ", 1)[1]
+        out = [(first.lstrip("# ").strip(), out[0][1])]
     return out
 
 
