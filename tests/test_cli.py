@@ -45,3 +45,25 @@ def test_no_docker_daemon_is_a_clear_error(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "Cannot reach the Docker daemon" in err and "Start the Docker daemon" in err
     assert "Traceback" not in err
+
+
+def test_up_leaves_the_start_timeout_to_the_lab_unless_given(monkeypatch, capsys):
+    """A 40-replica lab gets its size's timeout (60 s + 3 s per container past ten), not a
+    CLI default of 60 s that overrides it."""
+    asked: list[float | None] = []
+
+    class Started:
+        project, title = "cl04-test", "DNS polling"
+
+        class cookie:
+            @staticmethod
+            def masked() -> str:
+                return "abcd…"
+
+        def up(self, timeout: float | None = None) -> None:
+            asked.append(timeout)
+
+    monkeypatch.setattr(cli.Lab, "create", lambda *args, **kwargs: Started())
+    assert cli.main(["up", "04", "--variant", "replicas"]) == 0
+    assert cli.main(["up", "04", "--variant", "replicas", "--timeout", "200"]) == 0
+    assert asked == [None, 200.0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from queue import Empty
 
 import pytest
@@ -11,21 +10,35 @@ from clusterlab.tools import nbrun
 from nbformat.v4 import new_code_cell
 
 
+class Clock:
+    """``time.monotonic`` for nbrun: it moves only when the fake socket's poll waits."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
 class MissedWakeSocket:
     """A zmq.asyncio socket whose wake-up was missed: ``poll`` sees a waiting message only
-    when its timeout ends (pyzmq's closing real poll), as in the stall of issue 9."""
+    when its timeout ends (pyzmq's closing real poll), as in the stall of issue 9. Each
+    poll's wait moves the clock by its timeout and is recorded."""
 
-    def __init__(self, waiting: bool) -> None:
+    def __init__(self, waiting: bool, clock: Clock) -> None:
         self.waiting = waiting
+        self.clock = clock
+        self.polls: list[int] = []
 
     async def poll(self, timeout_ms: int) -> int:
-        await asyncio.sleep(timeout_ms / 1000)
+        self.polls.append(timeout_ms)
+        self.clock.now += timeout_ms / 1000
         return int(self.waiting)
 
 
-def channel(waiting: bool) -> nbrun.SlicedChannel:
+def channel(waiting: bool, clock: Clock) -> nbrun.SlicedChannel:
     chan = object.__new__(nbrun.SlicedChannel)
-    chan.socket = MissedWakeSocket(waiting)
+    chan.socket = MissedWakeSocket(waiting, clock)
 
     async def recv() -> dict[str, str]:
         return {"msg_type": "execute_reply"}
@@ -34,18 +47,29 @@ def channel(waiting: bool) -> nbrun.SlicedChannel:
     return chan
 
 
-def test_a_missed_wake_up_costs_one_slice_not_the_timeout() -> None:
-    started = time.monotonic()
-    msg = asyncio.run(channel(waiting=True).get_msg(timeout=30))
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(nbrun.time, "monotonic", fake.monotonic)
+    return fake
+
+
+def test_a_missed_wake_up_costs_one_slice_not_the_timeout(clock: Clock) -> None:
+    chan = channel(waiting=True, clock=clock)
+    late = nbrun.late_wakeups
+    msg = asyncio.run(chan.get_msg(timeout=30))
     assert msg == {"msg_type": "execute_reply"}
-    assert time.monotonic() - started < nbrun.SLICE * 3
+    assert chan.socket.polls == [int(nbrun.SLICE * 1000)]   # one slice, not 30 s
+    assert nbrun.late_wakeups == late + 1                   # and it is counted as late
 
 
-def test_no_message_still_times_out_at_the_timeout() -> None:
-    started = time.monotonic()
+def test_no_message_still_times_out_at_the_timeout(clock: Clock) -> None:
+    chan = channel(waiting=False, clock=clock)
+    started = clock.now
     with pytest.raises(Empty):
-        asyncio.run(channel(waiting=False).get_msg(timeout=1.2))
-    assert 1.2 <= time.monotonic() - started < 2
+        asyncio.run(chan.get_msg(timeout=1.2))
+    assert all(step <= nbrun.SLICE * 1000 for step in chan.socket.polls)
+    assert clock.now - started == pytest.approx(1.2)         # waited the timeout, no more
 
 
 def _cell(busy: str | None, reply: str | None):

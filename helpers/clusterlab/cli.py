@@ -189,7 +189,9 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("lesson", help="lesson id, number or slug, e.g. 01-compose-networks or 1")
     up.add_argument("--variant", "-v", default="fixed", help="broken, fixed, exercise, …")
     up.add_argument("--file", "-f", help="use this compose file instead of the variant's")
-    up.add_argument("--timeout", type=float, default=60, help="seconds to wait for health")
+    up.add_argument("--timeout", type=float, default=None,
+                    help="seconds to wait for health (default: the lab's own, 60 s plus 3 s "
+                         "per container past ten)")
     probe = command("probe", _probe, "print the DNS matrix and Node.list() of every node")
     project(probe)
     probe.add_argument("--names", help="comma-separated names to resolve (default: services)")

@@ -57,7 +57,7 @@ def test_an_imported_image_is_used_as_is(tmp_path: Path, monkeypatch, capsys):
             raise AssertionError("an imported image must not be rebuilt")
 
         monkeypatch.setattr(image, "base_image", no_base)
-        monkeypatch.setattr(image, "bootstrap_base", no_base)
+        monkeypatch.setattr(image, "bootstrap_bases", no_base)
         monkeypatch.setattr(image, "_build", no_build)
         capsys.readouterr()
         assert cli.main(["image", "import", "--require-current", str(tar)]) == 0

@@ -148,16 +148,6 @@ def input_files(root: Path) -> list[Path]:
     )
 
 
-def content_hash(root: Path, extra: Iterable[str] = ()) -> str:
-    digest = hashlib.sha256()
-    for item in extra:
-        digest.update(item.encode() + b"\0")
-    for path in input_files(root):
-        digest.update(str(path.relative_to(root)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
-
-
 def inputs_manifest(root: Path, release: str | None = None,
                     packages: Iterable[str] = BASE_PACKAGES,
                     runtime: Iterable[str] | None = None) -> dict[str, str]:
@@ -322,11 +312,6 @@ def bootstrap_argv(toolchain: Path, runtime: Path, mmdebstrap: str = "mmdebstrap
             "--customize-hook=" + shlex.join(snapshot).replace("'$1'", '"$1"'),
             f"--customize-hook={toolchain_install}",
             chosen.release, str(toolchain), mirror_for(chosen.release)]
-
-
-def bootstrap_base(progress: Progress = say, otp: str | None = None) -> str:
-    """The offline toolchain base (the runtime base is made in the same run)."""
-    return bootstrap_bases(progress, otp)[0]
 
 
 def bootstrap_bases(progress: Progress = say, otp: str | None = None) -> tuple[str, str]:

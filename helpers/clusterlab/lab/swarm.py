@@ -97,16 +97,6 @@ def published(model: Mapping[str, Any]) -> list[str]:
     return [name for name, service in model["services"].items() if (service or {}).get("ports")]
 
 
-@dataclass(frozen=True)
-class Task:
-    """One running replica: its slot, container, IP on the stack's network and node name."""
-
-    service: str
-    slot: int
-    container: str
-    address: str
-
-
 @dataclass(eq=False)
 class SwarmLab(Lab):
     """A Swarm stack brought up on the real engine (a manager). A context manager too."""
@@ -118,10 +108,6 @@ class SwarmLab(Lab):
     def file_of(cls, lesson: Lesson, variant: str) -> Path:
         """A Swarm variant's ``stack.yaml`` (``create`` passes any stack file as is)."""
         return lesson.stack_file(variant)
-
-    @property
-    def stack_file(self) -> Path | None:
-        return self.compose_file
 
     # -- up and down ------------------------------------------------------------------
 
@@ -250,18 +236,6 @@ class SwarmLab(Lab):
             if engine.service_of(candidate) == service or candidate.name == service:
                 return candidate
         raise LabNotFound(f"Lab {self.project} has no running task of {service!r}.")
-
-    def tasks(self, service: str) -> list[Task]:
-        """The service's running replicas: slot, container and address on its network."""
-        out = []
-        for container in self.containers():
-            if engine.service_of(container) != service:
-                continue
-            networks = container.attrs["NetworkSettings"]["Networks"] or {}
-            address = next((n["IPAddress"] for name, n in networks.items()
-                            if name.startswith(f"{self.project}_")), "")
-            out.append(Task(service, engine._order(container)[1], container.name, address))
-        return out
 
     def replicas(self, service: str) -> int:
         """How many replicas Swarm is asked to run (the service's spec)."""
