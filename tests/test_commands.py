@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
 from datetime import UTC, datetime
 
+import pytest
 from clusterlab.lab import commands
 from clusterlab.model.snapshot import DnsAnswer, Member, Snapshot
 
@@ -83,3 +85,26 @@ def test_doctor_verbose_lists_its_commands_without_the_cookie():
     assert 'erl_call -sname b@b -c "sekr…(16 chars)"' in text
     assert lines[-1].startswith("docker exec p-c-1 /app/bin/app rpc ")
     assert shlex.split(lines[0])[:5] == ["docker", "exec", "p-a-1", "sh", "-c"]
+
+
+@pytest.mark.parametrize("content", ["0123abcd", "0123abcd\n", "  0123abcd \n", "x" * 64])
+def test_the_cookie_digest_command_computes_digest_where_the_file_is(tmp_path, content):
+    """The command ``cookie_digest`` runs inside a node (and records) prints what
+    ``digest`` gives for the same cookie: the cookie is hashed where it lives."""
+    from clusterlab.lab.cookie import digest, digest_argv
+
+    path = tmp_path / "cookie"
+    path.write_text(content)
+    done = subprocess.run(digest_argv(str(path)), capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == digest(content)
+
+
+@pytest.mark.parametrize("content", [None, "", " \n"])
+def test_the_cookie_digest_command_fails_without_a_cookie(tmp_path, content):
+    from clusterlab.lab.cookie import digest_argv
+
+    path = tmp_path / "cookie"
+    if content is not None:
+        path.write_text(content)
+    done = subprocess.run(digest_argv(str(path)), capture_output=True, text=True, check=False)
+    assert done.returncode != 0 and done.stdout == ""

@@ -12,6 +12,17 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.strip().encode()).hexdigest()[:12]
 
 
+def digest_argv(path: str) -> list[str]:
+    """The command that prints ``digest`` of the cookie in the file ``path``, run where
+    the file is (inside a node), so the cookie itself never leaves: the line trimmed as
+    ``str.strip`` trims it, SHA-256, the first 12 hex digits. Fails on a missing or empty
+    file (a node with no cookie)."""
+    trimmed = "sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' \"$1\" | tr -d '\\n'"
+    return ["sh", "-c",
+            f'value=$({trimmed}) && [ -n "$value" ] || exit 1; '
+            'printf %s "$value" | sha256sum | cut -c1-12', "digest", path]
+
+
 class Cookie:
     """An Erlang cookie that never shows itself in full: not in repr, str or errors."""
 

@@ -19,7 +19,7 @@ from ..observe.logs import LogLine, parse_docker_logs, select
 from ..observe.probe import probe
 from ..waiting import wait_until
 from . import commands, tls
-from .cookie import digest
+from .cookie import digest_argv
 
 
 class Looking:
@@ -69,11 +69,13 @@ class Looking:
         """A short digest of the cookie ``service``'s node runs with (``cookie.digest``),
         or None if it has none; the cookie itself never leaves the container."""
         container = self.container(service)
-        self._record(commands.docker("exec", container.name, "sha256sum", erlang.COOKIE_FILE))
-        result = engine.exec_in(container, ["cat", erlang.COOKIE_FILE])
-        if result.exit_code != 0 or not result.output.strip():
+        argv = digest_argv(erlang.COOKIE_FILE)
+        self._record(commands.docker("exec", container.name, *argv))
+        result = engine.exec_in(container, argv)
+        found = result.output.strip()
+        if result.exit_code != 0 or len(found) != 12:
             return None
-        return digest(result.output)
+        return found
 
     def timeline(self, until: Callable[[Snapshot], bool], timeout: float = 15,
                  names: Sequence[str] = (), *, only: Sequence[str] = ()) -> list[Snapshot]:
