@@ -115,13 +115,20 @@ def test_slow_starter_exercise_fails_with_every_node_alone():
 # a full mesh and job_svc left out), so no verdict on it would be stable.
 
 OTP = int(image.stack().otp)  # the OTP the labs run (CLUSTERLAB_OTP)
-DNS_STRATEGY = "  CLUSTER_STRATEGY: dns_cluster\n  DNS_CLUSTER_QUERY: beam\n  DNS_BASENAME: msvc\n"
-BY_IP_04 = "  NODE_NAME_BY_IP: msvc\n"
+
+
+def env_sh(basename: str) -> str:
+    """A rel/env.sh.eex that names the node by its IPv4 address, as lesson 4's fix A."""
+    return ("#!/bin/sh\nip=$(hostname -i | tr ' ' '\\n' | grep -v ':' | head -n 1)\n"
+            f'export RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE="{basename}@${{ip}}"\n')
 
 
 def host_list(names: list[str]) -> str:
-    return ('  CLUSTER_STRATEGY: epmd\n  CLUSTER_TIMEOUT: "500"\n  CLUSTER_HOSTS: '
-            + ",".join(names) + "\n")
+    """A config/runtime.exs with libcluster's Epmd topology, as lesson 4's fix B."""
+    hosts = ", ".join(f':"{n}"' for n in names)
+    return ("import Config\n\nconfig :libcluster,\n  topologies: [\n    epmd: [\n"
+            "      strategy: Cluster.Strategy.Epmd,\n"
+            f"      config: [hosts: [{hosts}], timeout: 500]\n    ]\n  ]\n")
 
 
 EMPTY_04 = ["client_svc sees no nodes", "user_svc sees no nodes", "job_svc sees no nodes",
@@ -129,7 +136,7 @@ EMPTY_04 = ["client_svc sees no nodes", "user_svc sees no nodes", "job_svc sees 
 SPLIT_05 = ["client_svc does not see job_svc", "user_svc does not see job_svc",
             "job_svc sees no nodes",
             "the nodes form 2 separate clusters: client_svc, user_svc | job_svc"]
-COOKIE_04 = "  RELEASE_COOKIE: ${ERL_COOKIE:?set by the lab}\n"
+QUERY_04 = "  DNS_CLUSTER_QUERY: beam\n"
 NODE_05 = "  networks: [msvc_default]\n\nx-cluster"
 USER_05 = "      RELEASE_NODE: user_svc@user_svc.msvc_default\n"
 
@@ -139,39 +146,40 @@ RESTART = "  networks: [msvc_default]\n  restart: unless-stopped\n\nx-cluster"
 
 CASES = [
     # DNS polling dials msvc@IP, but the nodes are named by FQDN.
-    pytest.param("04", [], EMPTY_04, id="04-untouched"),
-    # Lesson 4's fix B: keep the FQDN names and list them.
-    pytest.param("04", [(DNS_STRATEGY, host_list(FQDN_NODES))], [], id="04-host-list-passes"),
-    # Named by IP, but with the lesson's basename `app`, not the `msvc` the poll dials.
-    pytest.param("04", [(COOKIE_04, COOKIE_04 + "  NODE_NAME_BY_IP: app\n")], EMPTY_04,
-                 id="04-wrong-basename"),
+    pytest.param("04", [], {}, EMPTY_04, id="04-untouched"),
+    # Lesson 4's fix B: keep the FQDN names and list them (config/runtime.exs).
+    pytest.param("04", [], {"config/runtime.exs": host_list(FQDN_NODES)}, [],
+                 id="04-host-list-passes"),
+    # Fix A's env script, written as rel/env.sh: a release renders rel/env.sh.eex only,
+    # so the file changes nothing.
+    pytest.param("04", [], {"rel/env.sh": env_sh("msvc")}, EMPTY_04, id="04-env-sh-not-eex"),
     # Named by IP with the right basename, but the query has no dot while the hostnames
     # do: dns_cluster's getbyname asks `beam.msvc_default`, NXDOMAIN (the search list),
     # and on OTP 27 and older nothing else; OTP 29 then asks `beam` as it is and meshes
     # (erlang/otp PR #10576), so there this fix passes.
-    pytest.param("04", [(COOKIE_04, COOKIE_04 + BY_IP_04)], EMPTY_04 if OTP <= 27 else [],
+    pytest.param("04", [], {"rel/env.sh.eex": env_sh("msvc")}, EMPTY_04 if OTP <= 27 else [],
                  id="04-ip-names-dotless-query"),
     # Lesson 4's fix A: IP names and an absolute query.
-    pytest.param("04", [(COOKIE_04, COOKIE_04 + BY_IP_04),
-                        ("DNS_CLUSTER_QUERY: beam\n", "DNS_CLUSTER_QUERY: beam.\n")], [],
-                 id="04-ip-names-trailing-dot-passes"),
+    pytest.param("04", [(QUERY_04, "  DNS_CLUSTER_QUERY: beam.\n")],
+                 {"rel/env.sh.eex": env_sh("msvc")}, [], id="04-ip-names-trailing-dot-passes"),
     # A host list that names the nodes after their services, not as they are named.
-    pytest.param("04", [(DNS_STRATEGY, host_list(SERVICE_NAMED))], EMPTY_04,
+    pytest.param("04", [], {"config/runtime.exs": host_list(SERVICE_NAMED)}, EMPTY_04,
                  id="04-hosts-by-service-name"),
     # Connect once: job_svc stays out after the network heals.
-    pytest.param("05", [], SPLIT_05, id="05-untouched"),
+    pytest.param("05", [], {}, SPLIT_05, id="05-untouched"),
     # A restart policy: the container never stops, so it is never restarted.
-    pytest.param("05", [(NODE_05, RESTART)], SPLIT_05, id="05-restart-policy"),
+    pytest.param("05", [(NODE_05, RESTART)], {}, SPLIT_05, id="05-restart-policy"),
     # A shorter ticktime notices the partition sooner, but noticing is not healing.
-    pytest.param("05", [("net_ticktime 4", "net_ticktime 2")], SPLIT_05,
+    pytest.param("05", [("net_ticktime 4", "net_ticktime 2")], {}, SPLIT_05,
                  id="05-shorter-ticktime"),
 ]
 
 
-@pytest.mark.parametrize(("lesson", "edits", "problems"), CASES)
-def test_learner_files_get_the_right_verdict(tmp_path, lesson, edits, problems):
+@pytest.mark.parametrize(("lesson", "edits", "files", "problems"), CASES)
+def test_learner_files_get_the_right_verdict(tmp_path, lesson, edits, files, problems):
     ex = exercise(lesson)
-    report = run(tmp_path, edits, ex=ex) if edits else run(None, file=ex.compose_file, ex=ex)
+    report = check_edited(ex, tmp_path, edits, files=files) if edits or files \
+        else run(None, file=ex.compose_file, ex=ex)
     assert not report.static and report.start_error is None, str(report)
     assert report.problems == problems, str(report)
     assert report.passed == (not problems)

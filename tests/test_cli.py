@@ -53,7 +53,7 @@ def test_up_leaves_the_start_timeout_to_the_lab_unless_given(monkeypatch, capsys
     asked: list[float | None] = []
 
     class Started:
-        project, title = "cl04-test", "DNS polling"
+        project, title, source = "cl04-test", "DNS polling", None
 
         class cookie:
             @staticmethod

@@ -13,9 +13,11 @@ import re
 from pathlib import Path
 
 import pytest
+from clusterlab.errors import LabStartError
 from clusterlab.gates import engine, image
-from clusterlab.lab import subnets
+from clusterlab.lab import registry, subnets
 from clusterlab.lab.lifecycle import Lab
+from clusterlab.lab.release import ReleaseFileError
 from clusterlab.observe.erlang import rpc
 from clusterlab.progress import quiet
 from clusterlab.waiting import wait_until
@@ -105,15 +107,21 @@ def nodes_of(lab: Lab, service: str) -> set[str]:
     return set(re.findall(r"'([^']+)'", rpc(lab.container(service), "erlang", "nodes")))
 
 
+STRATEGIES = {"DNSCluster": "Elixir.DNSCluster", "DNSPoll": "Elixir.Cluster.Strategy.DNSPoll",
+              "Epmd": "Elixir.Cluster.Strategy.Epmd"}
+"""The stand-ins, under upstream's module names (``ClusterLab.Inspect`` finds them)."""
+
+
 def dial_list(lab: Lab, service: str, module: str) -> set[str]:
-    answer = rpc(lab.container(service), f"Elixir.ClusterLab.Strategy.{module}", "dial_list")
+    answer = rpc(lab.container(service), "Elixir.ClusterLab.Inspect", "dial_list",
+                 f"['{STRATEGIES[module]}']")
     return set(re.findall(r'"([^"]+)"', answer)) | set(re.findall(r"'([^']+)'", answer))
 
 
 def state(lab: Lab, service: str, module: str) -> str:
     """The strategy's state as erl_call prints it, binaries (``#Bin<97,112,112>``) as text."""
-    text = re.sub(r"\s+", "", rpc(lab.container(service), "sys", "get_state",
-                                  f"['Elixir.ClusterLab.Strategy.{module}']"))
+    text = re.sub(r"\s+", "", rpc(lab.container(service), "Elixir.ClusterLab.Inspect", "state",
+                                  f"['{STRATEGIES[module]}']"))
     return re.sub(r"#Bin<([\d,]*)>",
                   lambda m: '"' + bytes(int(b) for b in m.group(1).split(",") if b).decode() + '"',
                   text)
@@ -177,7 +185,7 @@ def test_dns_cluster_dials_itself_and_logs_only_successes_when_asked(dns_lab):
 def test_dns_cluster_defaults_and_first_poll_at_once(dns_lab):
     quiet = state(dns_lab, "quiet", "DNSCluster")
     assert "interval=>5000" in quiet and "connect_timeout=>10000" in quiet
-    assert "log=>nil" in quiet
+    assert "log=>false" in quiet
     # plain polls every 5000 ms (the default), yet dialled within the first moments.
     me = node_of(dns_lab, "plain")
     ready = first(dns_lab, "plain", "[clusterlab] ready")
@@ -194,7 +202,7 @@ def test_dns_cluster_a_dial_past_connect_timeout_takes_the_process_down():
             crash = lab.wait_for_log("impatient", "Task.Supervised.stream(1000)", timeout=20)
         finally:
             frozen.unpause()
-        assert "ClusterLab.Strategy.DNSCluster" in lab.logs("impatient", tail=400)
+        assert "DNSCluster" in lab.logs("impatient", tail=400)
         assert "exited in" in crash or "Task.Supervised.stream" in crash
     finally:
         lab.down()
@@ -328,7 +336,8 @@ def test_dnspoll_first_poll_in_init_and_defaults(poll_lab):
     assert polled.at <= ready.at and "[debug]" in polled.text
     assert not poll_lab.log_lines("defaults", "polling dns for")   # debug is off by default
     defaults = state(poll_lab, "defaults", "DNSPoll")
-    assert "interval=>5000" in defaults and 'topology=>"dns_poll"' in defaults
+    # no `polling_interval:` in its config: upstream's default (5000) applies
+    assert "polling_interval" not in defaults and "topology=>dns_poll" in defaults
 
 
 def test_dnspoll_without_query_and_basename_warns_every_poll(poll_lab):
@@ -386,8 +395,8 @@ def test_epmd_with_timeout_redials_and_skips_itself(epmd_lab):
 
 
 def test_epmd_with_an_empty_host_list_does_not_start(epmd_lab):
-    assert rpc(epmd_lab.container("empty"), "erlang", "whereis",
-               "['Elixir.ClusterLab.Strategy.Epmd']") == "undefined"
+    assert rpc(epmd_lab.container("empty"), "Elixir.ClusterLab.Inspect", "pid",
+               f"['{STRATEGIES['Epmd']}']") == "nil"
     assert not epmd_lab.log_lines("empty", "libcluster")
 
 
@@ -398,3 +407,94 @@ def test_seed_connect_once_is_silent_and_the_trace_knob_is_not(epmd_lab):
     assert not epmd_lab.log_lines("seed", "Node.connect") and not epmd_lab.log_lines("seed", target)
     traced = epmd_lab.log_lines("traced", f'[once] Node.connect(:"{target}") -> false, not retried')
     assert len(traced) == 1
+
+
+# -- the configuration surface: config/runtime.exs, rel/env.sh.eex, rel/vm.args.eex -------
+
+
+CRASHING = ["no_strategy", "half_dnspoll", "bad_query"]
+
+
+@pytest.fixture(scope="module")
+def surface_lab():
+    lab = Lab.create("00-setup", "fidelity-config_surface",
+                     compose_file=HERE / "config_surface" / "compose.yaml", progress=quiet)
+    lab.up(held=CRASHING)
+    yield lab
+    lab.down()
+
+
+def crash_log(lab: Lab, service: str) -> str:
+    lab.release(service, wait=False)
+    assert lab.wait_exited(service, timeout=30) != 0
+    log = lab.logs(service, tail=300)
+    assert "[clusterlab] ready" not in log
+    return log
+
+
+def test_libcluster_topologies_from_runtime_exs(surface_lab):
+    wait_until(lambda: "app@epmd-b.lab" in nodes_of(surface_lab, "epmd_a"), 10,
+               what="epmd_a → epmd_b")
+    assert surface_lab.log_lines("epmd_a", '[libcluster:epmd] connected to :"app@epmd-b.lab"') \
+        or surface_lab.log_lines("epmd_b", '[libcluster:epmd] connected to :"app@epmd-a.lab"')
+
+
+def test_libcluster_ignores_a_misspelt_config_key(surface_lab):
+    text = state(surface_lab, "misspelt", "DNSPoll")
+    assert "polling_intreval,100" in text and "polling_interval," not in text
+    assert not surface_lab.log_lines("misspelt", "[warning]")
+
+
+def test_libcluster_topology_without_strategy_stops_the_start(surface_lab):
+    assert "key :strategy not found" in crash_log(surface_lab, "no_strategy")
+
+
+def test_dnspoll_with_a_query_and_no_basename_crashes(surface_lab):
+    log = crash_log(surface_lab, "half_dnspoll")
+    assert "FunctionClauseError" in log and "Cluster.Strategy.DNSPoll" in log
+
+
+def test_dns_cluster_refuses_a_query_that_is_not_a_string(surface_lab):
+    log = crash_log(surface_lab, "bad_query")
+    assert "expected :query to be a string, {basename, query}, or list, got: :app" in log
+
+
+def test_dns_cluster_query_unset_is_ignore_and_nothing_starts(surface_lab):
+    assert rpc(surface_lab.container("ignored"), "Elixir.ClusterLab.Inspect", "pid",
+               f"['{STRATEGIES['DNSCluster']}']") == "nil"
+    assert rpc(surface_lab.container("ignored"), "Elixir.Supervisor", "which_children",
+               "['Elixir.ClusterLab.ClusterSupervisor']") == "[]"
+
+
+def test_release_templates_are_rendered_as_mix_release_renders_them(surface_lab):
+    container = surface_lab.container("ignored")
+    assert rpc(container, "os", "getenv", '["RENDERED_FOR"]') == '"clusterlab-0.1.0"'
+    assert rpc(container, "net_kernel", "get_net_ticktime") == "7"
+
+
+def test_a_template_that_does_not_render_stops_the_start(tmp_path):
+    (tmp_path / "rel").mkdir()
+    (tmp_path / "compose.yaml").write_text(
+        (HERE / "config_surface" / "compose.yaml").read_text())
+    (tmp_path / "rel" / "env.sh.eex").write_text("#!/bin/sh\n<%= if true do %>\nexport X=1\n")
+    lab = Lab.create("00-setup", "fidelity-bad-template",
+                     compose_file=tmp_path / "compose.yaml", progress=quiet)
+    with pytest.raises(ReleaseFileError) as caught:
+        lab.up()
+    assert "rel/env.sh.eex:2" in str(caught.value) and "<% end %>" in str(caught.value)
+    assert lab.project not in registry.projects()
+
+
+def test_a_runtime_exs_that_does_not_compile_stops_the_node(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  n1:\n    image: ${CLUSTERLAB_IMAGE:?run `clusterlab image build` first}\n"
+        "    environment: {RELEASE_COOKIE: '${ERL_COOKIE:?set by the lab}'}\n")
+    (tmp_path / "config" / "runtime.exs").write_text(
+        "import Config\n\nconfig :libcluster,\n  topologies: [epmd: [strategy: ]]\n")
+    lab = Lab.create("00-setup", "fidelity-bad-runtime",
+                     compose_file=tmp_path / "compose.yaml", progress=quiet)
+    with pytest.raises(LabStartError) as caught:
+        lab.up(timeout=30)
+    assert "runtime.exs:4" in str(caught.value), str(caught.value)
+    assert lab.project not in registry.projects()

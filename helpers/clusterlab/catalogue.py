@@ -59,9 +59,28 @@ class Lesson:
 
 
     def source(self, variant: str) -> str:
-        """The variant's compose file, as the learner should read it."""
+        """The variant's compose file and its release files, as the learner should read
+        them."""
         path = self.stacks[variant] if variant in self.stacks else self.compose_file(variant)
-        return path.read_text()
+        return project_source(path)
+
+
+RELEASE_FILES = ("config/runtime.exs", "rel/env.sh.eex", "rel/vm.args.eex")
+"""A project's files that configure its clustering, beside its compose file; the lab
+puts them where the release reads them (``lab.release``)."""
+
+
+def release_files(folder: Path) -> list[Path]:
+    """The release files ``folder`` holds, in ``RELEASE_FILES`` order."""
+    return [folder / name for name in RELEASE_FILES if (folder / name).is_file()]
+
+
+def project_source(compose_file: Path) -> str:
+    """A compose file, then each release file beside it under a ``# ---- path`` line."""
+    parts = [compose_file.read_text()]
+    for path in release_files(compose_file.parent):
+        parts.append(f"# ---- {path.relative_to(compose_file.parent)}\n{path.read_text()}")
+    return "\n".join(parts)
 
 
 def _read(folder: Path) -> Lesson:

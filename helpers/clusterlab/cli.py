@@ -15,6 +15,7 @@ from .errors import ClusterLabError, ImageBuildError
 from .gates import engines, image, swarm
 from .lab import registry
 from .lab.lifecycle import Lab
+from .lab.project import SOURCE
 from .model.topology import to_graph
 from .observe.probe import probe
 from .progress import say_on_stderr
@@ -40,10 +41,22 @@ def _lessons(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    started = Lab.create(args.lesson, args.variant, compose_file=args.file,
-                                       detached=True, progress=say_on_stderr)
+    if args.dir is not None:
+        if args.lesson is not None or args.variant is not None:
+            raise ClusterLabError("Give a lesson or --dir PATH, not both.",
+                                  "--dir starts your own Compose project (--file picks a file "
+                                  "in it); a lesson starts its own files.")
+        started = Lab.from_dir(args.dir, args.file, detached=True, progress=say_on_stderr)
+    elif args.lesson is None:
+        raise ClusterLabError("Which lab? Give a lesson (`clusterlab lessons` lists them) or "
+                              "--dir PATH to your own Compose project.")
+    else:
+        started = Lab.create(args.lesson, args.variant or "fixed", compose_file=args.file,
+                             detached=True, progress=say_on_stderr)
     started.up(timeout=args.timeout)
-    print(f"lab {started.project} is up ({started.title}); cookie {started.cookie.masked()}")
+    # a --dir project keeps its own cookie (the lab's is not used there)
+    cookie = "" if started.source else f"; cookie {started.cookie.masked()}"
+    print(f"lab {started.project} is up ({started.title}){cookie}")
     print(f"next: clusterlab probe --project {started.project}")
     return 0
 
@@ -73,7 +86,8 @@ def _down(args: argparse.Namespace) -> int:
 def _ls(args: argparse.Namespace) -> int:
     found = registry.projects()
     for project, labels in found.items():
-        lesson, variant = labels.get(registry.LESSON, "?"), labels.get(registry.VARIANT, "?")
+        lesson = labels.get(registry.LESSON) or labels.get(SOURCE, "?")
+        variant = labels.get(registry.VARIANT, "?")
         print(f"{project:<16} {lesson:<28} {variant}")
     if not found:
         print("no labs running")
@@ -185,10 +199,16 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--project", "-p", help="which lab (default: the newest one)")
 
     command("lessons", _lessons, "list lessons and their variants")
-    up = command("up", _up, "start a lesson's variant as a new lab")
-    up.add_argument("lesson", help="lesson id, number or slug, e.g. 01-compose-networks or 1")
-    up.add_argument("--variant", "-v", default="fixed", help="broken, fixed, exercise, …")
-    up.add_argument("--file", "-f", help="use this compose file instead of the variant's")
+    up = command("up", _up, "start a lesson's variant, or your own Compose project, as a "
+                            "new lab")
+    up.add_argument("lesson", nargs="?",
+                    help="lesson id, number or slug, e.g. 01-compose-networks or 1")
+    up.add_argument("--variant", "-v", help="broken, fixed (default), exercise, …")
+    up.add_argument("--dir", "-d", metavar="PATH",
+                    help="your own Compose project's folder instead of a lesson: its images "
+                         "are built, its nodes probed with their own tools")
+    up.add_argument("--file", "-f", help="use this compose file instead of the variant's "
+                                         "(with --dir: a file in that folder)")
     up.add_argument("--timeout", type=float, default=None,
                     help="seconds to wait for health (default: the lab's own, 60 s plus 3 s "
                          "per container past ten)")

@@ -11,8 +11,9 @@ defmodule ClusterLab.MixProject do
       start_permanent: Mix.env() == :prod,
       deps: [],
       # ssl (and public_key, crypto, asn1) only loaded: `-proto_dist inet_tls` needs them
-      # in the release's code path (lesson 6); nothing starts them otherwise.
-      releases: [clusterlab: [include_executables_for: [:unix], applications: [ssl: :load]]]
+      # in the release's code path (lesson 6); nothing starts them otherwise. eex loaded:
+      # the lab renders a lesson's rel/*.eex with it (ClusterLab.Rel), as mix release does.
+      releases: [clusterlab: [include_executables_for: [:unix], applications: [ssl: :load, eex: :load]]]
     ]
   end
 

@@ -198,6 +198,23 @@ def _product_spec(service: Service, model: Product) -> NodeSpec:
                     product=key)
 
 
+_BY_IP = re.compile(r"hostname +-[iI]|POD_IP|\bip\b")
+"""A node name made from the container's address (``$(hostname -i)``, ``$POD_IP``, ``$ip``)."""
+_EXPORT = re.compile(r"^[ \t]*export[ \t]+(RELEASE_(?:NODE|DISTRIBUTION))=(.*)$", re.M)
+
+
+def script_exports(service: Service) -> dict[str, str]:
+    """``RELEASE_NODE``/``RELEASE_DISTRIBUTION`` as the service's env.sh leaves them: an
+    unconditional ``export`` wins over Compose's value, a ``${VAR:-…}`` one only fills in."""
+    out: dict[str, str] = {}
+    for _, text in service.env_scripts:
+        for var, value in _EXPORT.findall(text):
+            conditional = f"${{{var}:-" in value or f"${{{var}-" in value
+            if not (conditional and var in service.environment):
+                out[var] = value.strip()
+    return out
+
+
 def node_spec(service: Service) -> NodeSpec | None:
     """The service's node as far as the file tells, through its product's model."""
     model = product(service)
@@ -215,6 +232,14 @@ def node_spec(service: Service) -> NodeSpec | None:
     for var in ("NODE_NAME_BY_IP", "NODE_NAME_BY_IP6"):  # the lab image's naming knobs
         if env.get(var):
             return NodeSpec(service.name, "name", True, None, var, by_ip=True)
+    if (named := script_exports(service).get("RELEASE_NODE")) is not None:
+        mode = script_exports(service).get("RELEASE_DISTRIBUTION", mode).strip('"\'')
+        value = named.strip('"\'')
+        if is_dynamic(value) or "@" not in value:
+            scripts = "\n".join(text for _, text in service.env_scripts)
+            return NodeSpec(service.name, mode, True, None, "env.sh",
+                            by_ip=bool(_BY_IP.search(scripts)))
+        return NodeSpec(service.name, mode, True, value, "env.sh")
     if found.get(mode):
         value, source = found[mode], f"-{mode}"
     elif env.get("RELEASE_NODE"):
@@ -222,7 +247,7 @@ def node_spec(service: Service) -> NodeSpec | None:
     else:
         return NodeSpec(service.name, mode, explicit, None, "default")
     if is_dynamic(value) or "@" not in value:
-        by_ip = bool(re.search(r"hostname +-[iI]|POD_IP|\bip\b", value))
+        by_ip = bool(_BY_IP.search(value))
         return NodeSpec(service.name, mode, explicit, None, source, by_ip=by_ip)
     return NodeSpec(service.name, mode, explicit, value.strip(), source)
 

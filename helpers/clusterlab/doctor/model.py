@@ -250,6 +250,13 @@ def unset_references(raw: Mapping[str, Any], known: Mapping[str, str]) -> dict[s
     return out
 
 
+def _lab_image(data: Mapping[str, Any]) -> bool:
+    """A service of the ClusterLab image (``${CLUSTERLAB_IMAGE…}``, before or after
+    interpolation)."""
+    image = str(data.get("image") or "")
+    return image.startswith(("${CLUSTERLAB_IMAGE", "clusterlab/app:"))
+
+
 def build_service(name: str, data: Mapping[str, Any], raw: Mapping[str, Any] | None,
                   base: Path, read_files: bool = True,
                   known_env: Mapping[str, str] | None = None) -> Service:
@@ -262,7 +269,10 @@ def build_service(name: str, data: Mapping[str, Any], raw: Mapping[str, Any] | N
                     else str(v).split(":")[1] if ":" in str(v) else str(v)
                     for v in data.get("volumes") or [])
     context = _build_context(data, base)
-    scripts = read_env_scripts(context, _mounts(data, base)) if read_files else ()
+    # The project's files: the build context's, or for a service of the lab image the
+    # compose file's folder, whose config/ and rel/ the lab mounts into the release.
+    files = context or (str(base) if _lab_image(raw) or _lab_image(data) else None)
+    scripts = read_env_scripts(files, _mounts(data, base)) if read_files else ()
     return Service(
         name=name,
         image=str(data.get("image") or ""),
@@ -276,7 +286,7 @@ def build_service(name: str, data: Mapping[str, Any], raw: Mapping[str, Any] | N
         replicas=_replicas(data),
         command=_argv(data.get("entrypoint")) + _argv(data.get("command")),
         build_context=context,
-        config_files=read_config_files(context) if read_files else (),
+        config_files=read_config_files(files) if read_files else (),
         volumes=volumes,
         env_scripts=scripts,
         entrypoint=_argv(data.get("entrypoint")),

@@ -35,7 +35,8 @@ from ..gates import compose, engine, swarm, system
 from ..gates.image import ensure_image
 from ..observe.erlang import refused_names
 from ..progress import Progress, say
-from . import commands, gateway, ipv6, registry, subnets, tls
+from . import commands, gateway, ipv6, registry, release, subnets, tls
+from . import project as own
 from .cookie import Cookie
 from .faults import Faults
 from .looking import Looking
@@ -47,7 +48,8 @@ from .stack import hold, label_model, pin_resolver, refused_ports
 class Lab(Looking, Faults):
     """One Compose variant brought up on the real engine. Use it as a context manager.
 
-    ``Lab.create`` makes one to start (it owns a compose file and a cookie);
+    ``Lab.create`` makes one to start (it owns a compose file and a cookie),
+    ``Lab.from_dir`` one for a learner's own project (``source``, built by Compose);
     ``Lab.attach`` is a handle on a lab already running, started elsewhere: it can be
     looked into, broken and removed, but not started again (no file, no cookie here).
     """
@@ -60,6 +62,9 @@ class Lab(Looking, Faults):
     env: dict[str, str]
     detached: bool = False
     progress: Progress = say
+    source: Path | None = None
+    """A learner's own project folder (``from_dir``): its images are built, its nodes
+    found inside the containers (``lab.project``)."""
     started_in: float | None = field(default=None, init=False)
     """Seconds ``up()`` took, once it has returned."""
     _env: dict[str, str] = field(default_factory=dict, init=False, repr=False)
@@ -75,6 +80,16 @@ class Lab(Looking, Faults):
         path = Path(compose_file) if compose_file else cls.file_of(found, variant)
         return cls(found, variant, registry.new_project(found.id), path, Cookie(),
                    dict(env or {}), detached, progress)
+
+    @classmethod
+    def from_dir(cls, folder: Path | str, compose_file: Path | str | None = None, *,
+                 env: Mapping[str, str] | None = None, detached: bool = False,
+                 progress: Progress = say) -> Self:
+        """A lab of a learner's own Compose project in ``folder`` (``compose_file`` names
+        another file in it); no lesson, no lab image: its own ``build:`` sections."""
+        path = own.compose_file(folder, compose_file)
+        return cls(None, path.name, registry.new_project("own"), path, Cookie(),
+                   dict(env or {}), detached, progress, source=path.parent)
 
     @classmethod
     def file_of(cls, lesson: Lesson, variant: str) -> Path:
@@ -95,8 +110,10 @@ class Lab(Looking, Faults):
             return attach_swarm(project, labels)
         lesson = labels.get(registry.LESSON)
         found = get(lesson) if lesson else None
+        source = labels.get(own.SOURCE)
         return cls(found, labels.get(registry.VARIANT, "?"), project, None, None, {},
-                   labels.get(registry.OWNER) == registry.DETACHED)
+                   labels.get(registry.OWNER) == registry.DETACHED,
+                   source=Path(source) if source else None)
 
     @property
     def run_dir(self) -> Path:
@@ -104,7 +121,7 @@ class Lab(Looking, Faults):
 
     @property
     def title(self) -> str:
-        lesson = self.lesson.id if self.lesson else "lab"
+        lesson = self.lesson.id if self.lesson else self.source.name if self.source else "lab"
         return f"{lesson} · {self.variant}"
 
     def __enter__(self) -> Lab:
@@ -134,8 +151,9 @@ class Lab(Looking, Faults):
             self.progress(f"{self.project} is already up")
             return self
         registry.reap_orphans()
-        image = ensure_image(self.progress)
-        model = compose.load(self.compose_file, self.project)
+        image = ensure_image(self.progress) if self.source is None else own.NO_LAB_IMAGE
+        model = compose.load(self.compose_file, self.project) if self.source is None \
+            else own.load(self.compose_file, self.project, self.env, self.progress)
         if refused := refused_names(model):
             raise InvalidNodeName(f"{self.compose_file}: Erlang would refuse these node names:\n  "
                                   + "\n  ".join(refused))
@@ -146,8 +164,14 @@ class Lab(Looking, Faults):
         labels = {engine.LABEL: self.project,
                   registry.OWNER: registry.owner_label(self.detached),
                   registry.LESSON: self.lesson.id if self.lesson else "",
-                  registry.VARIANT: self.variant}
-        started_model = hold(pin_resolver(label_model(model, labels)), [*late, *held])
+                  registry.VARIANT: self.variant, **own.labels(self.source)}
+        # a variant's own config/runtime.exs and rel/*.eex, over the lab release's (a
+        # template that does not render stops here, before anything exists); a learner's
+        # own project builds its release with its files in it
+        mounts = {} if self.source is not None else release.render(
+            release.find(self.compose_file.parent), image.tag, self.run_dir / "rel")
+        started_model = release.mount(hold(pin_resolver(label_model(model, labels)),
+                                           [*late, *held]), image.tag, mounts)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._env = {"ERL_COOKIE": self.cookie.reveal(), "CLUSTERLAB_IMAGE": image.tag,
                      # a lab CA and certificates (lesson 6): only if the file asks for them
@@ -341,9 +365,22 @@ def _count(value: Any, env: Mapping[str, str]) -> int:
         return 1
 
 
-def lab(lesson: str, variant: str = "fixed", **kwargs: Any) -> Lab:
+def lab(lesson: str | None = None, variant: str | None = None, *,
+        dir: Path | str | None = None, **kwargs: Any) -> Lab:
     """Shorthand for notebooks: ``with clusterlab.lab("01", "broken") as lab: …``; a
-    lesson's Swarm variant (``stack.yaml``, lesson 7) gives a ``SwarmLab``."""
+    lesson's Swarm variant (``stack.yaml``, lesson 7) gives a ``SwarmLab``.
+    ``lab(dir="~/my_app")`` is your own Compose project instead (``Lab.from_dir``;
+    ``compose_file="other.yaml"`` picks another file in that folder)."""
+    if dir is not None:
+        if lesson is not None or variant is not None:
+            raise ClusterLabError("Give a lesson (and variant) or dir=…, not both.",
+                                  "dir= starts your own Compose project; a lesson starts "
+                                  "its own files.")
+        return Lab.from_dir(dir, **kwargs)
+    if lesson is None:
+        raise ClusterLabError("Which lab? Give a lesson, e.g. lab(\"01\", \"broken\"), or "
+                              "dir=\"path/to/your/project\".")
+    variant = variant or "fixed"
     found = get(lesson)
     if variant in found.stacks and variant not in found.variants:
         from .swarm import SwarmLab
@@ -352,6 +389,8 @@ def lab(lesson: str, variant: str = "fixed", **kwargs: Any) -> Lab:
     return Lab.create(found, variant, **kwargs)
 
 
-def start(lesson: str, variant: str = "fixed", **kwargs: Any) -> Lab:
-    """Create and bring up a lab in one call (it is removed at exit if you forget)."""
-    return lab(lesson, variant, **kwargs).up()
+def start(lesson: str | None = None, variant: str | None = None, *,
+          dir: Path | str | None = None, **kwargs: Any) -> Lab:
+    """Create and bring up a lab in one call (it is removed at exit if you forget);
+    ``start(dir="path/to/your/project")`` brings up your own Compose project."""
+    return lab(lesson, variant, dir=dir, **kwargs).up()

@@ -217,9 +217,14 @@ def probe(containers: Iterable[Container], names: Sequence[str] = (), *,
 
     ``exhaustive`` asks every container everything itself; by default DNS is asked once
     per resolver view and connected nodes are read through one of them (``observer``),
-    which gives the same snapshot for a fraction of the execs.
+    which gives the same snapshot for a fraction of the execs. A learner's own release
+    (``--dir`` labs) is asked with its own tools instead (``release_probe``).
     """
     found = list(containers)
+    if any(c.labels.get("io.clusterlab.probe") == "release" for c in found):
+        from .release_probe import probe as probe_release  # imports this module
+
+        return probe_release(found, names, title=title)
     names = list(names) or sorted({service_of(c) for c in found})
     started = time.monotonic()
     taken_at = datetime.now(UTC)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..catalogue import Lesson, get, labs_dir
+from ..catalogue import Lesson, get, labs_dir, project_source
 from ..errors import ExerciseError, UnknownLesson
 from ..progress import Progress, say
 from .checker import run_check
@@ -86,7 +86,8 @@ class Exercise:
         return self.hints.next()
 
     def source(self) -> str:
-        return self.compose_file.read_text()
+        """The learner's compose file and the release files beside it."""
+        return project_source(self.compose_file)
 
     def check(self, file: Path | str | None = None, *, progress: Progress = say,
               timeout: float = 45) -> CheckReport:

@@ -5,11 +5,14 @@ defmodule ClusterLab.Application do
   Distribution is already up when this runs (the release starts it), so the
   node first publishes `node()` and the cookie under `/tmp/clusterlab`, where
   the lessons read them for `erl_call`. It then starts the children chosen by
-  the environment:
+  the release's configuration, as a real project's application does:
 
-    * `CLUSTER_STRATEGY` - `none` (default), `once` (the seed's connect_to_cluster),
-      `epmd` (libcluster Epmd), `dns_cluster` (Phoenix's dns_cluster) or `dnspoll`
-      (libcluster DNSPoll); each behaves like its upstream, see docs/fidelity.md
+    * clustering from config/runtime.exs (a lesson's own file is mounted over the
+      release's): `config :libcluster, topologies: …` (libcluster's `Cluster.Supervisor`,
+      `Cluster.Strategy.Epmd`, `Cluster.Strategy.DNSPoll`) and dns_cluster's query
+      (`DNS_CLUSTER_QUERY`, as `mix phx.new` generates); each behaves like its upstream,
+      see docs/fidelity.md. `ClusterLab.Legacy` still maps the lab's former
+      `CLUSTER_STRATEGY` variables onto the same configuration.
     * `HTTP_PORT` - serve a 200 "ok" stub (the minio/jaeger stand-in)
     * `HTTP_CHECK_URLS` - poll those URLs like an S3/OTLP client would
     * `SHUTDOWN_DRAIN_MS`, `LEAVE_ON_SIGTERM` - a slow shutdown, and leaving the
@@ -23,7 +26,7 @@ defmodule ClusterLab.Application do
   use Application
   require Logger
 
-  alias ClusterLab.{Env, HttpCheck, HttpStub, Strategy}
+  alias ClusterLab.{Env, HttpCheck, HttpStub}
 
   @impl true
   def start(_type, _args) do
@@ -31,12 +34,11 @@ defmodule ClusterLab.Application do
     File.rm(ClusterLab.state_path("ready"))
     publish_identity()
 
-    strategy = Env.get("CLUSTER_STRATEGY", "none")
-    Logger.info("[clusterlab] node #{node()} starting, CLUSTER_STRATEGY=#{strategy}")
+    ClusterLab.Legacy.configure()
+    Logger.info("[clusterlab] node #{node()} starting")
 
     children =
-      monitor() ++
-        strategy(strategy) ++ http_children() ++ srv_dns() ++ ClusterLab.Leave.children()
+      monitor() ++ clustering() ++ http_children() ++ srv_dns() ++ ClusterLab.Leave.children()
 
     with {:ok, pid} <-
            Supervisor.start_link(children, strategy: :one_for_one, name: ClusterLab.Supervisor) do
@@ -62,68 +64,19 @@ defmodule ClusterLab.Application do
 
   defp monitor, do: if(Node.alive?(), do: [ClusterLab.NodeMonitor], else: [])
 
-  defp strategy("none"), do: []
-
-  defp strategy("once") do
-    [{Strategy.Once, hosts: Env.nodes("CLUSTER_HOSTS"), trace: Env.flag("CLUSTER_TRACE")}]
-  end
-
-  defp strategy("epmd") do
-    [
-      {Strategy.Epmd,
-       topology: Env.get("CLUSTER_TOPOLOGY", "epmd"),
-       hosts: Env.nodes("CLUSTER_HOSTS"),
-       timeout: Env.timeout("CLUSTER_TIMEOUT")}
-    ]
-  end
-
-  defp strategy("dns_cluster") do
-    queries = Env.list("DNS_CLUSTER_QUERY")
-
-    if queries == [],
-      do: raise(ArgumentError, "DNS_CLUSTER_QUERY must be set for CLUSTER_STRATEGY=dns_cluster")
+  # What a project's application.ex starts: libcluster's supervisor with the topologies of
+  # `config :libcluster, topologies: …`, and dns_cluster as `mix phx.new` wires it (its
+  # query from `config :clusterlab, :dns_cluster_query`, `:ignore` when unset). The
+  # other dns_cluster options (`interval:`, `log:`, …) come from `config :clusterlab,
+  # :dns_cluster`. Both read config/runtime.exs, evaluated at boot.
+  defp clustering do
+    topologies = Application.get_env(:libcluster, :topologies, [])
+    query = Application.get_env(:clusterlab, :dns_cluster_query) || :ignore
 
     [
-      {Strategy.DNSCluster,
-       [
-         queries: queries,
-         interval: Env.integer("DNS_POLL_MS", 5_000),
-         connect_timeout: Env.integer("DNS_CONNECT_TIMEOUT_MS", 10_000),
-         log: Env.log_level("DNS_CLUSTER_LOG")
-       ] ++
-         if(basename = Env.get("DNS_BASENAME"), do: [basename: basename], else: []) ++
-         resource_types()}
-    ]
-  end
-
-  defp strategy("dnspoll") do
-    [
-      {Strategy.DNSPoll,
-       topology: Env.get("CLUSTER_TOPOLOGY", "dns_poll"),
-       query: Env.get("DNS_QUERY"),
-       basename: Env.get("DNS_BASENAME"),
-       interval: Env.integer("DNS_POLL_MS", 5_000)}
-    ]
-  end
-
-  defp strategy("dns") do
-    raise ArgumentError,
-          "CLUSTER_STRATEGY=dns is gone: use dns_cluster (Phoenix's DNSCluster, DNS_CLUSTER_QUERY) " <>
-            "or dnspoll (libcluster's DNSPoll, DNS_QUERY and DNS_BASENAME)"
-  end
-
-  defp strategy(other) do
-    raise ArgumentError,
-          "unknown CLUSTER_STRATEGY=#{inspect(other)}; use none, once, epmd, dns_cluster or dnspoll"
-  end
-
-  # dns_cluster 0.3.0's `resource_types`, as atoms; unset keeps upstream's default and
-  # the strategy validates the list as upstream does (`a,mx` raises at start).
-  defp resource_types do
-    case Env.get("DNS_CLUSTER_RESOURCE_TYPES") do
-      nil -> []
-      _ -> [resource_types: Env.list("DNS_CLUSTER_RESOURCE_TYPES") |> Enum.map(&String.to_atom/1)]
-    end
+      {Cluster.Supervisor, [topologies, [name: ClusterLab.ClusterSupervisor]]},
+      {DNSCluster, [query: query] ++ Application.get_env(:clusterlab, :dns_cluster, [])}
+    ] ++ ClusterLab.Legacy.once()
   end
 
   defp srv_dns do

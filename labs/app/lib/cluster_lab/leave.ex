@@ -43,7 +43,7 @@ defmodule ClusterLab.Leave do
   @doc "Stop the strategy, refuse other nodes, leave global's cluster."
   def leave do
     for {id, _pid, _type, [module]} <- Supervisor.which_children(ClusterLab.Supervisor),
-        String.starts_with?(inspect(module), "ClusterLab.Strategy.") do
+        module in [Cluster.Supervisor, DNSCluster, ClusterLab.Strategy.Once] do
       Supervisor.terminate_child(ClusterLab.Supervisor, id)
     end
 
