@@ -77,6 +77,21 @@ def test_live_findings_split_nxdomain_and_cookies() -> None:
     assert all("oneone" not in f.message for f in found)
 
 
+def test_a_cookie_known_only_by_its_digest_still_tells_nodes_apart() -> None:
+    """A ``--dir`` lab's release may keep its cookie in a file: the release probe gives its
+    digest, and CL705 compares that with the cookies read from argv."""
+    members = (_member("a", "app@a.lab", ("app@b.lab",), {}),
+               _member("b", "app@b.lab", ("app@a.lab",), {}),
+               _member("c", "app@c.lab", (), {}))
+    snap = Snapshot("t", datetime.now(UTC), 0.1, members)
+    same = Cookie("one" * 8)
+    detected = {"p-a-1": Detected("app@a.lab", "name", same),
+                "p-b-1": Detected("app@b.lab", "name", digest=same.digest(), release=True),
+                "p-c-1": Detected("app@c.lab", "name", digest="0123456789ab", release=True)}
+    [cookies] = [f for f in live_findings(snap, detected, {}) if f.code == "CL705"]
+    assert "2 different cookies (a, b | c)" in cookies.message
+
+
 def test_config_files_from_compose_labels() -> None:
     labels = [{}, {"com.docker.compose.project.config_files": "/srv/a/compose.yaml,over.yaml",
                    "com.docker.compose.project.working_dir": "/srv/a"}]

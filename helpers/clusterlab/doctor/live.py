@@ -4,7 +4,9 @@ Containers are found by Compose's own labels, so this works on projects ClusterL
 not start. Which containers are BEAM nodes, their node names and cookies come from the
 running VM itself (``/proc/<beam>/cmdline`` and ``environ``), not from our image's
 files. ``Node.list()`` is asked through ``erl_call``; without it, through the release's
-own ``bin/<name> rpc``; without either, the report says so plainly.
+own ``bin/<name> rpc``; without either, the report says so plainly. The containers of a
+``--dir`` lab (a learner's own release) are asked as ``clusterlab probe`` asks them, with
+the release's own tools (``observe.release_probe``).
 
 Three steps as elsewhere: build a script, run it with ``engine.exec_in``, parse its
 output (``parse_detect``, ``live_findings`` are pure and unit-tested).
@@ -27,6 +29,7 @@ from ..lab import commands
 from ..lab.cookie import Cookie
 from ..model.snapshot import DnsAnswer, Member, Placement, Snapshot
 from ..model.topology import clusters, one_sided, to_graph
+from ..observe import release_probe
 from ..observe.erlang import is_ip
 from ..observe.probe import describe, parse_node_list, probe_container
 from .beam import referenced_hosts
@@ -63,12 +66,14 @@ class Detected:
     release_bin: str | None = None
     environ: dict[str, str] = field(default_factory=dict, repr=False)
     tools: frozenset[str] = frozenset()
+    digest: str | None = None  # the cookie's digest when only that is known (release_probe)
+    release: bool = False  # asked with the release's own tools (a ``--dir`` lab)
 
     @property
     def fingerprint(self) -> str | None:
         """A short hash that tells cookies apart without showing them."""
         if self.cookie is None:
-            return None
+            return self.digest
         return self.cookie.digest()
 
 
@@ -143,7 +148,24 @@ def parse_getent(text: str) -> dict[str, DnsAnswer]:
     return out
 
 
-def _probe_one(container: Container, found: Detected, names: Sequence[str]) -> Member:
+def _probe_release(container: Container, found: Detected,
+                   names: Sequence[str]) -> tuple[Member, Detected]:
+    """A ``--dir`` lab's container, asked as the probe asks it; what the release's own
+    places say (node, cookie digest) fills in what its argv did not."""
+    member, seen = release_probe.asked(container, names)
+    found = replace(found, release=True)
+    if seen and seen.node and not found.node:
+        found = replace(found, node=seen.node, mode=seen.mode)
+    if seen and seen.cookie and found.cookie is None:
+        found = replace(found, digest=seen.cookie)
+    return member, found
+
+
+def _probe_one(container: Container, found: Detected,
+               names: Sequence[str]) -> tuple[Member, Detected]:
+    """One container's member of the snapshot, and what it runs (as asking it showed)."""
+    if release_probe.is_release(container):
+        return _probe_release(container, found, names)
     env: dict[str, str] = {}
     if found.node and "erl_call" in found.tools:
         env["CL_NODE"] = found.node
@@ -151,7 +173,7 @@ def _probe_one(container: Container, found: Detected, names: Sequence[str]) -> M
             env["CL_COOKIE"] = found.cookie.reveal()
     member = probe_container(container, names, env=env)
     if container.status != "running":
-        return member
+        return member, found
     if "nslookup" not in found.tools:
         dns = parse_getent(engine.exec_in(container, ["sh", "-c", _GETENT, "dns", *names]).output) \
             if "getent" in found.tools else {}
@@ -161,7 +183,7 @@ def _probe_one(container: Container, found: Detected, names: Sequence[str]) -> M
         member = replace(member, node=found.node, peers=peers, error=error)
     elif found.node and member.node is None:
         member = replace(member, node=found.node)
-    return member
+    return member, found
 
 
 def _secret_free(text: str | None, cookies: Sequence[Cookie]) -> str | None:
@@ -224,7 +246,8 @@ def project_containers(project: str) -> list[Container]:
 def diagnose_live(project: str, *, erl_call: bool = True) -> LiveReport:
     """Probe a running Compose project and return live findings (plus the snapshot to draw).
 
-    ``erl_call=False`` acts as if the images had none (tests the ``bin/<name> rpc`` path).
+    ``erl_call=False`` acts as if the images had none on the PATH (tests the
+    ``bin/<name> rpc`` path); a ``--dir`` lab's release is asked with its own tools anyway.
     """
     containers = project_containers(project)
     with ThreadPoolExecutor(max_workers=len(containers)) as pool:
@@ -246,7 +269,9 @@ def diagnose_live(project: str, *, erl_call: bool = True) -> LiveReport:
     names = sorted(node_hosts | {h for refs in referenced.values() for h in refs})
     started, taken_at = time.monotonic(), datetime.now(UTC)
     with ThreadPoolExecutor(max_workers=len(containers)) as pool:
-        members = tuple(pool.map(lambda c: _probe_one(c, detected[c.name], names), containers))
+        asked = list(pool.map(lambda c: _probe_one(c, detected[c.name], names), containers))
+    members = tuple(member for member, _ in asked)
+    detected = {c.name: found for c, (_, found) in zip(containers, asked, strict=True)}
     cookies = [d.cookie for d in detected.values() if d.cookie]
     members = tuple(replace(m, error=_secret_free(m.error, cookies)) for m in members)
     snapshot = Snapshot(f"live · {project}", taken_at, time.monotonic() - started, members)
@@ -263,11 +288,15 @@ def commands_run(report: LiveReport) -> list[str]:
     """What the live doctor did, as commands to repeat by hand (``--verbose`` prints them).
 
     The cookie is read inside the container (``$RELEASE_COOKIE``) when the node has it in
-    its environment; otherwise only its masked form is shown.
+    its environment; otherwise only its masked form is shown. A ``--dir`` lab's container
+    is asked by one script, which reads the cookie where it lives and prints its digest.
     """
     lines: list[str] = []
     for member in report.snapshot.members:
         found = report.detected.get(member.container, Detected())
+        if found.release:
+            lines.append(release_probe.by_hand(member.container, report.snapshot.names))
+            continue
         lines.append(commands.docker("exec", member.container, "sh", "-c", _FIND_BEAM))
         lines += [commands.nslookup(member.container, name) for name in member.dns]
         if not found.node:

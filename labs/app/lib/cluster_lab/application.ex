@@ -76,7 +76,17 @@ defmodule ClusterLab.Application do
     [
       {Cluster.Supervisor, [topologies, [name: ClusterLab.ClusterSupervisor]]},
       {DNSCluster, [query: query] ++ Application.get_env(:clusterlab, :dns_cluster, [])}
-    ] ++ ClusterLab.Legacy.once()
+    ] ++ connect_to_cluster() ++ ClusterLab.Legacy.once()
+  end
+
+  # The seed's own code, `connect_to_cluster/0`: one `Node.connect/1` to each node of a
+  # fixed list at start-up, never again. Its list is `config :clusterlab,
+  # :connect_to_cluster, [:"n1@n1.lab", …]` (the seed wrote it in the function itself).
+  defp connect_to_cluster do
+    case Application.get_env(:clusterlab, :connect_to_cluster) do
+      nil -> []
+      hosts -> [{ClusterLab.Strategy.Once, hosts: hosts, trace: Env.flag("CLUSTER_TRACE")}]
+    end
   end
 
   defp srv_dns do

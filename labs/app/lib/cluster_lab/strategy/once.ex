@@ -1,7 +1,8 @@
 defmodule ClusterLab.Strategy.Once do
   @moduledoc """
-  The seed's `connect_to_cluster/0`: at start-up, `Node.connect/1` to every node
-  in `CLUSTER_HOSTS` except itself, once. Like the seed's code it logs nothing.
+  The seed's `connect_to_cluster/0`: at start-up, `Node.connect/1` to every node of
+  its list except itself, once (`config :clusterlab, :connect_to_cluster, [...]` in
+  config/runtime.exs; formerly `CLUSTER_HOSTS`). Like the seed's code it logs nothing.
 
   Nothing retries. A peer that is not up yet at that moment (a slower or
   delayed service) stays disconnected for good, on both sides: the broken
