@@ -97,8 +97,12 @@ def flag_vars(service: Service) -> tuple[str, ...]:
 
 
 def flags(service: Service) -> dict[str, str]:
-    """Erlang flags from the command line and the ``ERL_*FLAGS`` variables."""
+    """Erlang flags from the release's vm.args, the ``ERL_*FLAGS`` variables and the
+    command line."""
     found: dict[str, str] = {}
+    for _, text in service.vm_args:
+        lines = (line.split("#", 1)[0] for line in text.splitlines())
+        found.update(_argv_flags([word for line in lines for word in line.split()]))
     for var in flag_vars(service):
         if service.environment.get(var):
             try:

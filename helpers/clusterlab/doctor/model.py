@@ -66,6 +66,7 @@ class Service:
     config_files: tuple[tuple[str, str], ...] = ()  # (path, text) of config/*.exs in the build
     volumes: tuple[str, ...] = ()  # container-side targets
     env_scripts: tuple[tuple[str, str], ...] = ()  # (path, text): rel/env.sh.eex, mounted env.sh
+    vm_args: tuple[tuple[str, str], ...] = ()  # (path, text): rel/vm.args.eex, mounted vm.args
     unset_vars: dict[str, str] = field(default_factory=dict)  # env var / key → unset ${VAR}
     entrypoint: tuple[str, ...] = ()  # the entrypoint part of ``command`` (to point at it)
     dns_search: tuple[str, ...] = ()  # `dns_search:` domains (resolv.conf `search`)
@@ -217,11 +218,12 @@ def _mounts(data: Mapping[str, Any], base: Path) -> list[tuple[str, str]]:
     return out
 
 
-def read_env_scripts(context: str | None, mounts: Sequence[tuple[str, str]]
-                     ) -> tuple[tuple[str, str], ...]:
-    """The env.sh a release sources: ``rel/env.sh.eex`` of the build, or one mounted over it."""
-    paths = [Path(context) / "rel" / "env.sh.eex"] if context else []
-    paths += [Path(src) for src, target in mounts if target.endswith("env.sh")]
+def read_env_scripts(context: str | None, mounts: Sequence[tuple[str, str]], *,
+                     name: str = "env.sh") -> tuple[tuple[str, str], ...]:
+    """The env.sh a release sources (or, with ``name="vm.args"``, the VM flags file it
+    reads): ``rel/<name>.eex`` of the build, or one mounted over it."""
+    paths = [Path(context) / "rel" / f"{name}.eex"] if context else []
+    paths += [Path(src) for src, target in mounts if target.endswith(name)]
     out = []
     for path in paths:
         if path.is_file():
@@ -273,6 +275,7 @@ def build_service(name: str, data: Mapping[str, Any], raw: Mapping[str, Any] | N
     # compose file's folder, whose config/ and rel/ the lab mounts into the release.
     files = context or (str(base) if _lab_image(raw) or _lab_image(data) else None)
     scripts = read_env_scripts(files, _mounts(data, base)) if read_files else ()
+    vm_args = read_env_scripts(files, _mounts(data, base), name="vm.args") if read_files else ()
     return Service(
         name=name,
         image=str(data.get("image") or ""),
@@ -289,6 +292,7 @@ def build_service(name: str, data: Mapping[str, Any], raw: Mapping[str, Any] | N
         config_files=read_config_files(files) if read_files else (),
         volumes=volumes,
         env_scripts=scripts,
+        vm_args=vm_args,
         entrypoint=_argv(data.get("entrypoint")),
         dns_search=tuple(str(d) for d in ([data["dns_search"]] if isinstance(
             data.get("dns_search"), str) else data.get("dns_search") or ())),
