@@ -481,7 +481,11 @@ def test_a_template_that_does_not_render_stops_the_start(tmp_path):
                      compose_file=tmp_path / "compose.yaml", progress=quiet)
     with pytest.raises(ReleaseFileError) as caught:
         lab.up()
-    assert "rel/env.sh.eex:2" in str(caught.value) and "<% end %>" in str(caught.value)
+    # EEx's own message: the line it names differs by Elixir (1.18: 2, where the block
+    # opens; 1.14: 4, the end of the file)
+    message = str(caught.value)
+    assert re.search(r"EEx\.SyntaxError\) rel/env\.sh\.eex:\d+:\d+: .*<% end %>", message)
+    assert ".ex:" not in message   # no stack trace
     assert lab.project not in registry.projects()
 
 

@@ -67,7 +67,9 @@ def test_a_dollar_in_a_path_survives_interpolation():
 def test_the_error_keeps_the_message_and_drops_the_stack():
     stderr = (b"** (EEx.SyntaxError) rel/vm.args.eex:2:5: expected a closing '<% end %>'\n"
               b"  |\n2 | <%= if true do %>\n"
-              b"    (eex 1.18.3) lib/eex/compiler.ex:504: EEx.Compiler.syntax_error!/3\n")
+              b"    (eex 1.18.3) lib/eex/compiler.ex:504: EEx.Compiler.syntax_error!/3\n"
+              b"    lib/eex/compiler.ex:410: EEx.Compiler.generate_buffer/4\n"
+              b"    (stdlib 4.2) erl_eval.erl:744: :erl_eval.do_apply/7\n")
     text = release._message(stderr)
     assert "rel/vm.args.eex:2:5" in text and "2 | <%= if true do %>" in text
     assert "compiler.ex" not in text

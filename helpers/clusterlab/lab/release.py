@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,8 @@ TEMPLATES = {name: Path(name).stem for name in RELEASE_FILES[1:]}
 
 class ReleaseFileError(ComposeFileError):
     """A project file of a lesson or exercise that does not render."""
+
+    hint = "Fix the template at the line EEx names; `lesson.source(variant)` shows the files."
 
 
 @dataclass(frozen=True)
@@ -105,11 +108,16 @@ def _eval(image: str, rel: Path) -> dict[str, bytes]:
     return rendered
 
 
+_FRAME = re.compile(r"^\s+(\([a-z_]+ [0-9][^)]*\) )?\S+\.(erl|ex|exs):\d+: ")
+"""A stack frame: ``    (eex 1.18.3) lib/eex/compiler.ex:504: …`` or, from Elixir 1.14's
+own code, ``    lib/eex/compiler.ex:410: …``."""
+
+
 def _message(stderr: bytes | None) -> str:
-    """The error's own lines, without Elixir's stack trace (lines that start with
-    ``(app x.y.z) lib/…``)."""
+    """The error's own lines (EEx's or the compiler's message, the source line it
+    shows), without the stack trace."""
     lines = (stderr or b"").decode(errors="replace").splitlines()
-    kept = [line for line in lines if not line.lstrip().startswith("(")]
+    kept = [line for line in lines if not _FRAME.match(line)]
     return "\n".join(kept).strip() or "(no message)"
 
 

@@ -25,13 +25,13 @@ defmodule ClusterLab.Rel do
     :ok
   end
 
+  # What the release script exports for every command, `eval` included.
   defp release do
-    {:ok, vsn} = :application.get_key(:clusterlab, :vsn)
-    root = System.get_env("RELEASE_ROOT", "/app")
-    version = to_string(vsn)
+    root = System.fetch_env!("RELEASE_ROOT")
+    version = System.fetch_env!("RELEASE_VSN")
 
     %{
-      name: :clusterlab,
+      name: String.to_atom(System.fetch_env!("RELEASE_NAME")),
       version: version,
       path: root,
       version_path: Path.join([root, "releases", version]),
