@@ -23,6 +23,9 @@ _FLAG = re.compile(r"^--?(s?name)$")
 _DNS_CONFIG = re.compile(r"DNSCluster|dns_cluster|Cluster\.Strategy\.DNSPoll|"
                          r"Cluster\.Strategy\.Kubernetes\.DNS")
 _EPMD_CONFIG = re.compile(r"Cluster\.Strategy\.Epmd")
+_CONNECT_ONCE_CONFIG = re.compile(r":connect_to_cluster\b")
+"""The seed's own one-shot connect, its node list in config (the lab image reads
+``config :clusterlab, :connect_to_cluster, [...]``)."""
 _ATOM_NODE = re.compile(r""":["']([A-Za-z0-9_.+-]+@[A-Za-z0-9_.-]+)["']""")
 FLAG_VARS = ("ERL_FLAGS", "ERL_AFLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS")
 COOKIE_VARS = ("RELEASE_COOKIE", "ERLANG_COOKIE", "RABBITMQ_ERLANG_COOKIE")
@@ -366,7 +369,7 @@ def hosts_lists(service: Service) -> dict[str, tuple[str, ...]]:
         if tokens and all(looks_like_node(t) for t in tokens) and (plural or len(tokens) > 1):
             out[var] = tuple(tokens)
     for path, text in service.config_files:
-        if _EPMD_CONFIG.search(text):
+        if _EPMD_CONFIG.search(text) or _CONNECT_ONCE_CONFIG.search(text):
             nodes = tuple(_ATOM_NODE.findall(text))
             if nodes:
                 out[path] = nodes
@@ -402,6 +405,8 @@ def connects_once(service: Service) -> str | None:
     if strategy == "epmd" and env.get("CLUSTER_TIMEOUT", "infinity") in ("", "infinity"):
         return "CLUSTER_STRATEGY=epmd without CLUSTER_TIMEOUT connects only at start-up"
     for path, text in service.config_files:
+        if _CONNECT_ONCE_CONFIG.search(text):
+            return f"the seed's connect_to_cluster in {path} connects one time at start-up"
         if _EPMD_CONFIG.search(text) and not re.search(r"\btimeout:", text):
             return f"libcluster Epmd in {path} has no `timeout:`, so it connects only at start-up"
     return None

@@ -152,7 +152,7 @@ def connect_once(project: Project) -> list[Finding]:
             out.append(_f("CL304", [name],
                           f"{name}: {reason}; a peer that is not up yet when this node boots, or "
                           "that is cut off later, stays out of the cluster for good.",
-                          "Poll: set CLUSTER_TIMEOUT (ms) / libcluster Epmd `timeout:`, or "
+                          "Poll: libcluster Epmd with a `timeout:` (ms) in its `config:`, or "
                           "another strategy that retries.", [_discovery_key(project, name)]))
     return out
 

@@ -46,6 +46,7 @@ def uses_tls(service: Service) -> bool:
     """True when the node's distribution runs over TLS (``-proto_dist inet_tls``)."""
     texts = [service.environment.get(var, "") for var in flag_vars(service)]
     texts += [" ".join(argv(service))] + [text for _, text in service.config_files]
+    texts += [text for _, text in service.vm_args]
     return any("inet_tls" in text for text in texts)
 
 

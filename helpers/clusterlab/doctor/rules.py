@@ -45,7 +45,7 @@ HELP: dict[str, tuple[str, str]] = {  # code → (finding, fix), Markdown as in 
     "CL303": ('a host list leaves out BEAM services',
               'list every node'),
     "CL304": ("host list connected once (`once`, Epmd without `timeout`): a peer that is late at this node's boot, or partitioned later, stays out (a restarted node dials everyone at its own boot and rejoins)",
-              'poll (`CLUSTER_TIMEOUT`, libcluster `timeout:`)'),
+              'poll (libcluster Epmd `timeout:` in its `config:`)'),
     "CL305": ('`-kernel connect_all false`: no transitive mesh (a star)',
               'drop it, or dial every node'),
     "CL306": ("dns_cluster's query meets the search list: `DNS_CLUSTER_QUERY` (or `CLUSTER_STRATEGY=dns_cluster`) is a dotless name like `app` while the service has a dotted `hostname:` or a `dns_search:` entry; `:inet_res.getbyname` then asks `app.<search domain>`: NXDOMAIN, no peers at all on OTP 27 and older (OTP 29 goes on to ask `app`)",

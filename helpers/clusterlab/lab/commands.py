@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import shlex
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..model.snapshot import Snapshot
 from ..observe.erlang import COOKIE_FILE, ERL_CALL_TARGET, NODE_FILE
@@ -92,12 +92,15 @@ def erl_call(container: str, expression: str, node: str | None = None) -> str:
                        erl_call_script(expression, node)])
 
 
-def tls_nodes(container: str, node: str) -> str:
+def tls_nodes(container: str, node: str, dist: Sequence[str] = ()) -> str:
     """``Node.list()`` of a node that runs TLS distribution (lesson 6): erl_call speaks
     plain TCP only, so a hidden ``erl`` in the same container asks, with the node's own
-    ``ERL_AFLAGS`` (``-proto_dist inet_tls``, its certificate) and the cookie read there."""
+    distribution flags ``dist`` (``-proto_dist inet_tls -ssl_dist_optfile F``: its
+    certificate; from ``ERL_AFLAGS`` the hidden node inherits them anyway) and the cookie
+    read there."""
     flag = "-name" if "." in node.partition("@")[2] else "-sname"
-    script = (f'erl -hidden {flag} "byhand$$@{node.partition("@")[2]}" '
+    own = f"{shlex.join(dist)} " if dist else ""
+    script = (f'erl {own}-hidden {flag} "byhand$$@{node.partition("@")[2]}" '
               f'-setcookie "$(cat {COOKIE_FILE})" -noshell -eval '
               + _dq("io:format(\"~w~n\", [rpc:call(list_to_atom(hd(init:get_plain_arguments()))"
                     ", erlang, nodes, [])]), halt().")
@@ -105,16 +108,18 @@ def tls_nodes(container: str, node: str) -> str:
     return shlex.join(["docker", "exec", container, "sh", "-c", script])
 
 
-def probe_commands(snapshot: Snapshot, tls: Iterable[str] = ()) -> list[str]:
+def probe_commands(snapshot: Snapshot, tls: Iterable[str] = (),
+                   dist: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """What one probe did, container by container: ``nslookup`` per name, then
     ``erlang nodes`` (that is ``Node.list()``) on each node (over TLS for the containers
-    in ``tls``)."""
+    in ``tls``, with each one's ``dist`` flags)."""
     tls = set(tls)
     lines: list[str] = []
     for member in snapshot.members:
         lines += [nslookup(member.container, name) for name in member.dns]
         if member.node and member.container in tls:
-            lines.append(tls_nodes(member.container, member.node))
+            lines.append(tls_nodes(member.container, member.node, (dist or {}).get(
+                member.container, ())))
         elif member.node:
             lines.append(erl_call(member.container, "erlang nodes", member.node))
     return lines

@@ -63,9 +63,11 @@ class Looking:
         if any(release_probe.is_release(c) for c in found):  # a --dir lab: its own tools
             self._record([release_probe.by_hand(c.name, snapshot.names) for c in found])
             return snapshot
-        tls_dist = [c.name for c in found  # lesson 6: asked over TLS, not erl_call
-                    if "inet_tls" in " ".join(c.attrs["Config"].get("Env") or ())]
-        self._record(commands.probe_commands(snapshot, tls_dist))
+        flags = {c.name: erlang.vm_flags(c) for c in found}
+        tls_dist = [name for name, text in flags.items()  # lesson 6: over TLS, not erl_call
+                    if "inet_tls" in text]
+        self._record(commands.probe_commands(
+            snapshot, tls_dist, {name: erlang.dist_flags(flags[name]) for name in tls_dist}))
         return snapshot
 
     def cookie_digest(self, service: str) -> str | None:

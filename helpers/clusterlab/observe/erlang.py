@@ -14,6 +14,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from docker.models.containers import Container
@@ -39,16 +40,53 @@ node named by an IPv6 address the probe asks the local EPMD for its port and use
 IPv4 too, and one on ``inet_tcp`` listens on IPv4. Both answer there (measured, lesson 8).
 """
 
+NODE_DIST = (
+    "dist=$(pid=$(pgrep -o -x beam.smp) && tr '\\0' '\\n' <\"/proc/$pid/cmdline\" | awk "
+    "'p {print; p=0; next} $0 == \"-proto_dist\" || $0 == \"-ssl_dist_optfile\" "
+    "{print; p=1}' | tr '\\n' ' ')")
+"""Shell that sets ``$dist`` to the running node's own ``-proto_dist`` and
+``-ssl_dist_optfile`` flags, read from its command line: wherever they were written
+(the release's vm.args, ``ERL_AFLAGS``), a client must dial with the same."""
+
+def vm_flags(container: Container) -> str:
+    """The VM flags a node's container shows it starts with: ``ERL_AFLAGS``/``ERL_FLAGS``/
+    ``ERL_ZFLAGS``, and a vm.args bind-mounted over the release's (a lesson's rendered
+    ``rel/vm.args.eex``, read from the host). Before a node is asked (TLS or plain TCP)."""
+    env = container.attrs["Config"].get("Env") or []
+    parts = [e.partition("=")[2] for e in env
+             if e.partition("=")[0] in ("ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS")]
+    for mount in container.attrs.get("Mounts") or []:
+        if str(mount.get("Destination", "")).endswith("/vm.args"):
+            try:
+                parts.append(Path(mount["Source"]).read_text())
+            except (OSError, KeyError):
+                continue
+    return " ".join(parts)
+
+
+def dist_flags(flags: str) -> list[str]:
+    """``-proto_dist X`` and ``-ssl_dist_optfile F`` among VM flags (``#`` comments of a
+    vm.args dropped): what a client in the node's container must dial with."""
+    words = [w for line in flags.splitlines() for w in line.split("#", 1)[0].split()]
+    out: list[str] = []
+    for i, word in enumerate(words[:-1]):
+        if word in ("-proto_dist", "-ssl_dist_optfile"):
+            out += [word, words[i + 1]]
+    return out
+
+
 # erl_call (ei) speaks plain TCP distribution only. A node started with
 # `-proto_dist inet_tls` (lesson 6) is asked by a hidden node started in the same
-# container instead: it inherits ERL_AFLAGS, so it uses the node's own certificate.
-# Otherwise erl_call, addressed by ERL_CALL_TARGET (IPv6 names by their local port).
+# container instead, with the node's own distribution flags ($dist), so with its
+# certificate. Otherwise erl_call, addressed by ERL_CALL_TARGET (IPv6 names by their
+# local port).
 CALL_FUNCTION = r"""
 cl_call() {
-  case " ${ERL_AFLAGS:-} ${ERL_FLAGS:-} " in
+  NODE_DIST
+  case " ${ERL_AFLAGS:-} ${ERL_FLAGS:-} $dist " in
     *" inet_tls "*)
       case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac
-      timeout 15 erl -hidden $flag "clprobe$$@${node#*@}" -setcookie "$cookie" -noshell \
+      timeout 15 erl $dist -hidden $flag "clprobe$$@${node#*@}" -setcookie "$cookie" -noshell \
         -eval 'CALL_EVAL' -extra "$node" "$@" ;;
     *) TARGET
       timeout 8 erl_call $flag "$target" -c "$cookie" -a "$1 $2 $3" ;;
@@ -58,7 +96,7 @@ cl_call() {
             "{ok, T, _} = erl_scan:string(A0 ++ \".\"), {ok, A} = erl_parse:parse_term(T), "
             "R = rpc:call(list_to_atom(N), list_to_atom(M), list_to_atom(F), A), "
             "io:format(\"~s~n\", [io_lib:print(R, 1, 1000000, -1)]), halt().") \
-    .replace("TARGET", ERL_CALL_TARGET)
+    .replace("TARGET", ERL_CALL_TARGET).replace("NODE_DIST", NODE_DIST)
 
 _NAME_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 _HOST_PART = re.compile(r"^[A-Za-z0-9_.-]+$")

@@ -24,7 +24,7 @@ Build, run, parse stay separate: ``VIEW_EXPR`` is sent, ``parse_view`` reads it,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +136,7 @@ def groups(keys: Mapping[str, tuple[Any, ...]]) -> list[list[str]]:
     return list(grouped.values())
 
 
-def uses_tls(env: Sequence[str]) -> bool:
-    """Lesson 6's nodes speak TLS distribution: ``erl_call`` can't observe through them."""
-    return "inet_tls" in " ".join(env)
+def uses_tls(flags: str) -> bool:
+    """Lesson 6's nodes speak TLS distribution (``erlang.vm_flags``): ``erl_call`` can't
+    observe through them."""
+    return "inet_tls" in flags

@@ -26,7 +26,7 @@ from ..errors import ClusterLabError
 from ..gates.engine import exec_in, parallel, service_of
 from ..model.snapshot import DnsAnswer, Member, Placement, Snapshot
 from . import observer
-from .erlang import CALL_FUNCTION, COOKIE_FILE, ERL_CALL_TARGET, NODE_FILE
+from .erlang import CALL_FUNCTION, COOKIE_FILE, ERL_CALL_TARGET, NODE_FILE, vm_flags
 
 # Runs inside the container. One nslookup process per name, all at once and beside
 # erl_call; "@@" marks sections. Not one nslookup reading every name on stdin: BIND 9.20's
@@ -242,7 +242,8 @@ def _observable(container: Container) -> bool:
     """Our image, distributed, plain TCP: a node erl_call can observe through."""
     env = container.attrs["Config"].get("Env") or []
     return (container.labels.get("io.clusterlab.image") == "app"
-            and "RELEASE_DISTRIBUTION=none" not in env and not observer.uses_tls(env))
+            and "RELEASE_DISTRIBUTION=none" not in env
+            and not observer.uses_tls(vm_flags(container)))
 
 
 class _Vanished(Exception):
