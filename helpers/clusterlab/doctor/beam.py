@@ -396,6 +396,25 @@ def seeds(service: Service) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def epmd_retries(text: str) -> bool:
+    """True when an Epmd topology of this config file has ``timeout:`` inside its
+    ``config: [...]`` (comments dropped): beside ``config:`` libcluster ignores it."""
+    code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    for found in _EPMD_CONFIG.finditer(code):
+        after = code[found.end():]
+        opening = re.search(r"\bconfig:\s*\[", after)
+        if opening is None:
+            continue
+        depth, start = 1, opening.end()
+        for i in range(start, len(after)):
+            depth += {"[": 1, "]": -1}.get(after[i], 0)
+            if depth == 0:
+                if re.search(r"\btimeout:", after[start:i]):
+                    return True
+                break
+    return False
+
+
 def connects_once(service: Service) -> str | None:
     """Why this service's host-list strategy never retries, or None."""
     env = service.environment
@@ -407,7 +426,7 @@ def connects_once(service: Service) -> str | None:
     for path, text in service.config_files:
         if _CONNECT_ONCE_CONFIG.search(text):
             return f"the seed's connect_to_cluster in {path} connects one time at start-up"
-        if _EPMD_CONFIG.search(text) and not re.search(r"\btimeout:", text):
+        if _EPMD_CONFIG.search(text) and not epmd_retries(text):
             return f"libcluster Epmd in {path} has no `timeout:`, so it connects only at start-up"
     return None
 

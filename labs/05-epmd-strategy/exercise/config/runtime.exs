@@ -1,0 +1,16 @@
+import Config
+
+# libcluster's Epmd strategy: every node dials the full name of every listed node.
+config :libcluster,
+  topologies: [
+    epmd: [
+      strategy: Cluster.Strategy.Epmd,
+      config: [
+        hosts: [
+          :"client_svc@client_svc.msvc_default",
+          :"user_svc@user_svc.msvc_default",
+          :"job_svc@job_svc.msvc_default"
+        ]
+      ]
+    ]
+  ]
