@@ -2,7 +2,7 @@
 
 import pytest
 from clusterlab.errors import InvalidOption
-from clusterlab.workshop.playground import Options, compose_model
+from clusterlab.workshop.playground import Options, compose_model, project_files, write
 
 
 def env(model, service):
@@ -16,8 +16,9 @@ def test_defaults_are_a_healthy_long_named_mesh():
         assert model["services"][name]["hostname"] == f"{name}.lab"
         assert env(model, name)["RELEASE_NODE"] == f"app@{name}.lab"
         assert env(model, name)["RELEASE_COOKIE"] == "${ERL_COOKIE}"
-        assert env(model, name)["CLUSTER_TIMEOUT"] == "500"
-    assert env(model, "n1")["CLUSTER_HOSTS"] == "app@n1.lab,app@n2.lab,app@n3.lab"
+    runtime = project_files(Options())["config/runtime.exs"]
+    assert "strategy: Cluster.Strategy.Epmd" in runtime
+    assert 'hosts: [:"app@n1.lab", :"app@n2.lab", :"app@n3.lab"], timeout: 500' in runtime
 
 
 def test_networks_split_services_into_islands():
@@ -31,9 +32,11 @@ def test_naming_schemes():
     assert env(short, "n1")["RELEASE_DISTRIBUTION"] == "sname"
     assert short["services"]["n1"]["hostname"] == "n1"
     by_ip = compose_model(Options(naming="ip", strategy="dns_cluster"))
-    assert env(by_ip, "n1")["NODE_NAME_BY_IP"] == "app"
+    files = project_files(Options(naming="ip", strategy="dns_cluster"))
+    assert 'export RELEASE_NODE="app@${ip}"' in files["rel/env.sh.eex"]
+    assert "rel/env.sh.eex" not in project_files(Options())
     assert "hostname" not in by_ip["services"]["n1"]
-    assert env(by_ip, "n1")["DNS_CLUSTER_QUERY"] == "app."
+    assert 'config :clusterlab, :dns_cluster_query, "app."' in files["config/runtime.exs"]
     assert by_ip["services"]["n2"]["networks"]["net_a"]["aliases"] == ["app"]
 
 
@@ -45,15 +48,29 @@ def test_one_cookie_differs_and_one_service_starts_late():
     assert "STARTUP_DELAY_MS" not in env(model, "n1")
 
 
-@pytest.mark.parametrize(("strategy", "key", "value"), [
-    ("none", "CLUSTER_STRATEGY", "none"), ("once", "CLUSTER_STRATEGY", "once"),
-    ("epmd", "CLUSTER_STRATEGY", "epmd"), ("dns_cluster", "DNS_POLL_MS", "500"),
-    ("dnspoll", "CLUSTER_STRATEGY", "dnspoll"), ("dnspoll", "DNS_QUERY", "app")])
-def test_strategies(strategy, key, value):
-    model = compose_model(Options(strategy=strategy))
-    assert env(model, "n1")[key] == value
+@pytest.mark.parametrize(("strategy", "text"), [
+    ("none", None), ("once", "config :clusterlab, :connect_to_cluster, ["),
+    ("epmd", "strategy: Cluster.Strategy.Epmd"), ("dns_cluster", "interval: 500"),
+    ("dnspoll", 'config: [query: "app", node_basename: "app", polling_interval: 500]')])
+def test_strategies(strategy, text):
+    runtime = project_files(Options(strategy=strategy))["config/runtime.exs"]
+    if text is None:
+        assert "config " not in runtime
+    else:
+        assert text in runtime
     if strategy == "epmd":
-        assert "CLUSTER_TIMEOUT" not in env(model, "n1")
+        assert "timeout" not in runtime
+
+
+def test_the_project_is_real_files_and_no_lab_variable(tmp_path):
+    compose = write(Options(naming="ip", strategy="dnspoll"), tmp_path)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) \
+        == ["compose.yaml", "config/runtime.exs", "rel/env.sh.eex", "rel/vm.args.eex"]
+    for old in ("CLUSTER_", "NODE_NAME_BY_IP", "DNS_POLL_MS", "DNS_QUERY", "ERL_AFLAGS"):
+        assert old not in compose.read_text()
+    assert "-kernel net_ticktime 4" in (tmp_path / "rel/vm.args.eex").read_text()
+    write(Options(), tmp_path)   # back to FQDN names: the by-IP env.sh goes
+    assert not (tmp_path / "rel/env.sh.eex").exists()
 
 
 def test_unknown_choices_are_refused():
@@ -64,7 +81,7 @@ def test_unknown_choices_are_refused():
 def test_replicas_name_the_nodes_and_every_node_lists_every_host():
     model = compose_model(Options(replicas=5))
     assert list(model["services"]) == ["n1", "n2", "n3", "n4", "n5"]
-    assert env(model, "n5")["CLUSTER_HOSTS"].count("app@") == 5
+    assert project_files(Options(replicas=5))["config/runtime.exs"].count(':"app@') == 5
     assert model["services"]["n5"]["networks"] == {"net_a": {"aliases": ["app"]}}
 
 

@@ -121,7 +121,9 @@ def test_playground_builds_a_compose_file_from_the_choices():
     assert ctl.variants[-1] == "playground"
     ctl.apply("playground", playground.Options(naming="sname", strategy="once"))
     written = made[0].compose_file.read_text()
-    assert '"RELEASE_NODE": "app@n1"' in written and '"CLUSTER_STRATEGY": "once"' in written
+    runtime = (made[0].compose_file.parent / "config" / "runtime.exs").read_text()
+    assert '"RELEASE_NODE": "app@n1"' in written
+    assert 'config :clusterlab, :connect_to_cluster, [:"app@n1", :"app@n2", :"app@n3"]' in runtime
 
 
 def test_after_apply_the_fault_buttons_have_a_target():

@@ -2,7 +2,8 @@
 
 Each knob is one pitfall from the lessons (which network a service joins, how nodes
 are named, whether cookies match, how nodes find each other, who starts late), so a
-learner can combine them and watch the result. Plain data in, a compose model out.
+learner can combine them and watch the result. Plain data in, a project out: the
+compose file and the release files a real project would write (``project_files``).
 
 How many nodes: as many as the engine holds (``replica_limit``), from two figures
 measured by ``bench/scale.py`` on a 2-core, 24 GiB Docker 20.10 host shared with other
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..catalogue import RELEASE_FILES
 from ..errors import InvalidOption
 from ..gates import engine, system
 
@@ -142,14 +144,11 @@ def compose_model(options: Options) -> dict[str, Any]:
     if options.strategy not in STRATEGIES:
         raise InvalidOption(f"strategy = {options.strategy!r}: choose one of "
                             f"{', '.join(STRATEGIES)}.")
-    hosts = ",".join(options.node_of(s) for s in options.services)
     services: dict[str, Any] = {}
     for index, name in enumerate(options.services):
         env: dict[str, str] = {
             "RELEASE_COOKIE": "${ERL_COOKIE}" if options.same_cookie or index < len(
                 options.services) - 1 else "${ERL_COOKIE}-other",
-            # Partitions are noticed in ~4 s instead of 60 (see lesson 5).
-            "ERL_AFLAGS": "-kernel net_ticktime 4",
         }
         spec: dict[str, Any] = {"image": "${CLUSTERLAB_IMAGE}", "environment": env}
         if options.naming == "sname":
@@ -158,11 +157,8 @@ def compose_model(options: Options) -> dict[str, Any]:
         elif options.naming == "fqdn":
             spec["hostname"] = f"{name}.lab"
             env.update(RELEASE_DISTRIBUTION="name", RELEASE_NODE=f"app@{name}.lab")
-        else:
-            env["NODE_NAME_BY_IP"] = "app"
-        env.update(_strategy_env(options.strategy, hosts))
         if name == options.late and options.delay_ms > 0:
-            env["STARTUP_DELAY_MS"] = str(options.delay_ms)
+            env["STARTUP_DELAY_MS"] = str(options.delay_ms)  # lab-only: a late starter
         # Every node answers to `app` too, so DNS polling finds them all.
         spec["networks"] = {options.network_of(name): {"aliases": ["app"]}}
         services[name] = spec
@@ -170,30 +166,73 @@ def compose_model(options: Options) -> dict[str, Any]:
     return {"services": services, "networks": {net: {} for net in used}}
 
 
-def _strategy_env(strategy: str, hosts: str) -> dict[str, str]:
-    if strategy == "none":
-        return {"CLUSTER_STRATEGY": "none"}
-    if strategy == "once":
-        return {"CLUSTER_STRATEGY": "once", "CLUSTER_HOSTS": hosts}
-    if strategy == "epmd":
-        return {"CLUSTER_STRATEGY": "epmd", "CLUSTER_HOSTS": hosts}
-    if strategy == "epmd-retry":
-        return {"CLUSTER_STRATEGY": "epmd", "CLUSTER_HOSTS": hosts, "CLUSTER_TIMEOUT": "500"}
-    if strategy == "dns_cluster":
+_HEADER = "import Config\n\n# The panel's project: {what}.\n"
+
+
+def runtime_exs(options: Options) -> str:
+    """The project's config/runtime.exs for ``options.strategy``, as a project writes it."""
+    hosts = ", ".join(f':"{options.node_of(s)}"' for s in options.services)
+    if options.strategy == "none":
+        return _HEADER.format(what="no clustering at all")
+    if options.strategy == "once":
+        return (_HEADER.format(what="the seed's connect_to_cluster, once at start-up")
+                + f"config :clusterlab, :connect_to_cluster, [{hosts}]\n")
+    if options.strategy in ("epmd", "epmd-retry"):
+        retry = ", timeout: 500" if options.strategy == "epmd-retry" else ""
+        return (_HEADER.format(what="libcluster Epmd, a fixed host list")
+                + "config :libcluster,\n  topologies: [\n    epmd: [\n"
+                "      strategy: Cluster.Strategy.Epmd,\n"
+                f"      config: [hosts: [{hosts}]{retry}]\n    ]\n  ]\n")
+    if options.strategy == "dns_cluster":
         # The trailing dot keeps the search list (from dotted hostnames) out: lesson 4.
-        return {"CLUSTER_STRATEGY": "dns_cluster", "DNS_CLUSTER_QUERY": "app.",
-                "DNS_BASENAME": "app", "DNS_POLL_MS": "500"}
-    return {"CLUSTER_STRATEGY": "dnspoll", "DNS_QUERY": "app", "DNS_BASENAME": "app",
-            "DNS_POLL_MS": "500"}
+        return (_HEADER.format(what="dns_cluster polls `app.` every 500 ms")
+                + 'config :clusterlab, :dns_cluster_query, "app."\n'
+                "config :clusterlab, :dns_cluster, interval: 500\n")
+    return (_HEADER.format(what="libcluster DNSPoll polls `app` every 500 ms")
+            + "config :libcluster,\n  topologies: [\n    dns_poll: [\n"
+            "      strategy: Cluster.Strategy.DNSPoll,\n"
+            '      config: [query: "app", node_basename: "app", polling_interval: 500]\n'
+            "    ]\n  ]\n")
+
+
+VM_ARGS = """## The panel's nodes notice a partition in ~4 s instead of 60 (lesson 5).
+-kernel net_ticktime 4
+## Idle schedulers don't spin: many small nodes share the machine's cores.
++sbwt none
++sbwtdcpu none
++sbwtdio none
+"""
+
+ENV_SH_BY_IP = """#!/bin/sh
+# Name the node by its IPv4 address (app@172.18.0.3), as Kubernetes deployments do.
+ip=$(hostname -i | tr ' ' '\\n' | grep -v ':' | head -n 1)
+export RELEASE_DISTRIBUTION=name
+export RELEASE_NODE="app@${ip}"
+"""
+
+
+def project_files(options: Options) -> dict[str, str]:
+    """The panel's project: compose.yaml and its release files, path -> text."""
+    files = {"compose.yaml": json.dumps(compose_model(options), indent=2),
+             "config/runtime.exs": runtime_exs(options), "rel/vm.args.eex": VM_ARGS}
+    if options.naming == "ip":
+        files["rel/env.sh.eex"] = ENV_SH_BY_IP
+    return files
 
 
 def write(options: Options, folder: Path, limit: Limit | None = None) -> Path:
-    """Write the compose file for ``options`` into ``folder``; returns its path. More
+    """Write the project for ``options`` into ``folder`` (``project_files``; files of an
+    earlier choice that no longer apply are removed); returns its compose file. More
     nodes than ``limit`` (default: this engine's, ``machine_limit``) are refused."""
     if limit is None and options.replicas > DEFAULT_REPLICAS:
         limit = machine_limit()  # the default three need no look at the engine
     check_replicas(options, limit)
+    files = project_files(options)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "compose.yaml"
-    path.write_text(json.dumps(compose_model(options), indent=2))
-    return path
+    for name in RELEASE_FILES:
+        if name not in files:
+            (folder / name).unlink(missing_ok=True)
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder / "compose.yaml"
