@@ -18,11 +18,15 @@ from .exercise_files import check_edited
 
 NODES = ["api", "worker", "billing"]
 FLAG = "ERL_AFLAGS: -proto_dist inet6_tcp"
-NODE_FLAG = ('  DNS_POLL_MS: "500"  ', '  ' + FLAG + '\n  DNS_POLL_MS: "500"  ')
+# The nodes' carrier, as a project sets it: the release's VM flags (rel/vm.args.eex).
+VM_ARGS = "-proto_dist inet6_tcp\n+sbwt none\n+sbwtdcpu none\n+sbwtdio none\n"
+NODE_FLAG = {"rel/vm.args.eex": VM_ARGS}
+# The operators' `erl` on console (no release there): its ERL_AFLAGS.
 CONSOLE_FLAG = ("      RELEASE_COOKIE: ${ERL_COOKIE:?set by the lab}\n\nnetworks:",
                 "      RELEASE_COOKIE: ${ERL_COOKIE:?set by the lab}\n      " + FLAG
                 + "\n\nnetworks:")
-BY_IPV4 = ("  NODE_NAME_BY_IP6: app ", "  NODE_NAME_BY_IP: app ")
+# rel/env.sh.eex names the node by its first IPv4 address instead of its IPv6 one.
+BY_IPV4 = {"rel/env.sh.eex": [("grep ':'", "grep -v ':'")]}
 
 
 # -- without Docker -----------------------------------------------------------------------
@@ -65,8 +69,8 @@ def test_remote_verdict_names_the_flags_and_the_real_name():
 EX = exercise("08")
 
 
-def run(tmp_path, edits):
-    return check_edited(EX, tmp_path, edits)
+def run(tmp_path, edits, files=None):
+    return check_edited(EX, tmp_path, edits, files=files)
 
 
 def unreachable(report) -> list[str]:
@@ -91,7 +95,7 @@ def test_solution_08_passes():
 
 @pytest.mark.docker
 def test_the_flag_on_the_nodes_only_meshes_but_the_remote_shell_fails(tmp_path):
-    report = run(tmp_path, [NODE_FLAG])
+    report = run(tmp_path, [], NODE_FLAG)
     titles = {r.criterion: r.passed for r in report.results}
     assert titles["api, worker and billing form a full mesh"]
     assert not report.passed and len(unreachable(report)) == 3
@@ -99,8 +103,28 @@ def test_the_flag_on_the_nodes_only_meshes_but_the_remote_shell_fails(tmp_path):
 
 
 @pytest.mark.docker
+def test_the_flag_on_console_only_leaves_every_node_alone(tmp_path):
+    """The operators' shell speaks IPv6, but the nodes still listen on IPv4 (inet_tcp)."""
+    report = run(tmp_path, [CONSOLE_FLAG])
+    assert not report.passed and report.start_error is None, str(report)
+    assert [f"{s} sees no nodes" for s in NODES] == report.problems[:3], str(report)
+    assert len(unreachable(report)) == 3
+    assert all("(ERL_AFLAGS: -proto_dist inet6_tcp)" in p and p.endswith("{badrpc,nodedown}")
+               for p in unreachable(report)), str(report)
+
+
+@pytest.mark.docker
+def test_vm_args_without_eex_changes_nothing(tmp_path):
+    """`rel/vm.args`: mix release renders rel/vm.args.eex only, so the flag never arrives."""
+    report = run(tmp_path, [CONSOLE_FLAG], {"rel/vm.args": VM_ARGS})
+    assert not report.passed and report.start_error is None, str(report)
+    assert [f"{s} sees no nodes" for s in NODES] == report.problems[:3], str(report)
+    assert len(unreachable(report)) == 3, str(report)
+
+
+@pytest.mark.docker
 def test_nodes_named_by_ipv4_fail_the_remote_shell_by_their_ipv6_name(tmp_path):
-    report = run(tmp_path, [NODE_FLAG, CONSOLE_FLAG, BY_IPV4])
+    report = run(tmp_path, [CONSOLE_FLAG], {**NODE_FLAG, **BY_IPV4})
     assert not report.passed and len(unreachable(report)) == 3, str(report)
     assert all("(ERL_AFLAGS: -proto_dist inet6_tcp)" in p and "'s node is app@" in p
                for p in unreachable(report)), str(report)

@@ -210,6 +210,19 @@ _BY_IP = re.compile(r"hostname +-[iI]|POD_IP|\bip\b")
 _EXPORT = re.compile(r"^[ \t]*export[ \t]+(RELEASE_(?:NODE|DISTRIBUTION))=(.*)$", re.M)
 
 
+_IPV6_PICK = re.compile(r"\bip_?v?6\b|grep\s+(?:-[a-uw-zA-Z0-9]+\s+)*['\"]?:['\"]?")
+"""An env script that picks an IPv6 address for the name: a variable ``ip6``/``ipv6``, or
+``grep ':'`` over ``hostname -i`` (``grep -v ':'`` keeps the IPv4 ones)."""
+
+
+def names_by_ipv6(service: Service) -> bool:
+    """True when the service's env.sh names the node by one of its IPv6 addresses."""
+    named = script_exports(service).get("RELEASE_NODE", "")
+    scripts = "\n".join(text for _, text in service.env_scripts)
+    return bool(_IPV6_PICK.search(named)) or bool(
+        re.search(r"\$\{?ip\}?", named) and _IPV6_PICK.search(scripts))
+
+
 def script_exports(service: Service) -> dict[str, str]:
     """``RELEASE_NODE``/``RELEASE_DISTRIBUTION`` as the service's env.sh leaves them: an
     unconditional ``export`` wins over Compose's value, a ``${VAR:-…}`` one only fills in."""

@@ -273,7 +273,11 @@ def build_service(name: str, data: Mapping[str, Any], raw: Mapping[str, Any] | N
     context = _build_context(data, base)
     # The project's files: the build context's, or for a service of the lab image the
     # compose file's folder, whose config/ and rel/ the lab mounts into the release.
-    files = context or (str(base) if _lab_image(raw) or _lab_image(data) else None)
+    # (not for a lab-image service with RELEASE_DISTRIBUTION: none: it plays other
+    # software and keeps the image's own, as the lab leaves it)
+    stand_in = _env(data.get("environment")).get("RELEASE_DISTRIBUTION") == "none"
+    files = context or (str(base) if (_lab_image(raw) or _lab_image(data)) and not stand_in
+                        else None)
     scripts = read_env_scripts(files, _mounts(data, base)) if read_files else ()
     vm_args = read_env_scripts(files, _mounts(data, base), name="vm.args") if read_files else ()
     return Service(

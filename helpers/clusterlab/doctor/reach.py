@@ -8,15 +8,17 @@ from __future__ import annotations
 import ipaddress
 import shlex
 
-from .beam import FLAG_VARS, beam_nodes, dist_ports, flags, name_key
+from .beam import FLAG_VARS, beam_nodes, dist_ports, flags, name_key, names_by_ipv6
 from .findings import EPMD_PORT, Finding, finding, rule
 from .findings import svc_key as _svc
 from .model import Project, Service
 
 
 def proto_dist(service: Service) -> str | None:
-    """The ``-proto_dist`` carrier the service's VM flags (or command) select, if any."""
-    words: list[str] = []
+    """The ``-proto_dist`` carrier the service's VM flags (its release's vm.args, the
+    ``ERL_*FLAGS`` variables, its command) select, if any."""
+    words = [w for _, text in service.vm_args for line in text.splitlines()
+             for w in line.split("#", 1)[0].split()]
     for var in FLAG_VARS:
         try:
             words += shlex.split(service.environment.get(var, "") or "")
@@ -42,7 +44,8 @@ def ipv6_names(project: Project) -> list[Finding]:
     out = []
     for name, spec in beam_nodes(project).items():
         service = project.services[name]
-        ipv6 = _ipv6_host(spec.host) or spec.source == "NODE_NAME_BY_IP6"
+        ipv6 = _ipv6_host(spec.host) or spec.source == "NODE_NAME_BY_IP6" \
+            or (spec.source == "env.sh" and names_by_ipv6(service))
         if not ipv6 or (proto_dist(service) or "").startswith("inet6_"):
             continue
         shown = spec.name or f"{spec.source} (<name>@<IPv6 address>)"
@@ -51,7 +54,8 @@ def ipv6_names(project: Project) -> list[Finding]:
             f"{name}: node `{shown}` is named by an IPv6 address, but its distribution "
             "carrier is the default inet_tcp (IPv4): it boots, and Node.connect to it (or "
             "from it) returns false, with nothing logged.",
-            "Add `-proto_dist inet6_tcp` to ERL_AFLAGS on every node, and on every client "
+            "Add `-proto_dist inet6_tcp` to the release's vm.args (or ERL_AFLAGS) on every "
+            "node, and on every client "
             "(remote shell, Livebook, probes); erl_call can't dial IPv6 names.",
             [name_key(service, spec)]))
     return out

@@ -36,7 +36,7 @@ from ..errors import (
 from ..gates import engine, swarm
 from ..gates.image import ensure_image
 from ..waiting import wait_until
-from . import commands, registry, subnets
+from . import commands, registry, release, subnets
 from .lifecycle import Lab
 from .stack import pin_resolver
 
@@ -132,7 +132,10 @@ class SwarmLab(Lab):
                   registry.OWNER: registry.owner_label(self.detached),
                   registry.LESSON: self.lesson.id if self.lesson else "",
                   registry.VARIANT: self.variant}
-        model = stack_model(raw, labels)
+        # the variant's own config/runtime.exs and rel/*.eex, as for a Compose lab
+        mounts = release.render(release.find(self.compose_file.parent), image.tag,
+                                self.run_dir / "rel")
+        model = release.mount(stack_model(raw, labels), image.tag, mounts)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._env = {"ERL_COOKIE": self.cookie.reveal(), "CLUSTERLAB_IMAGE": image.tag,
                      **self.env}
