@@ -4,6 +4,7 @@ right words, the solution passes, and plausible wrong fixes fail for the right r
 from __future__ import annotations
 
 import pytest
+from clusterlab.catalogue import release_files
 from clusterlab.gates import image
 from clusterlab.lab.cookie import Cookie
 from clusterlab.workshop.exercise import exercise
@@ -107,6 +108,66 @@ def test_slow_starter_exercise_fails_with_every_node_alone():
                                "the nodes form 3 separate clusters: n1 | n2 | n3"], str(report)
 
 
+# -- lessons 02 and 03: wrong fixes in the project's real files --------------------------------
+# Exercise 2's config/runtime.exs gives the seed's connect_to_cluster its list, [app@n2.lab]:
+# n1 and n3 dial n2 once, before it is up; n2 skips itself. Measured, not used as a wrong
+# fix: a connect list (or an Epmd topology without `timeout:`) that names *every* node
+# passes, because the late n2 then dials everyone at its own boot.
+ALONE_02 = ["n1 sees no nodes", "n2 sees no nodes", "n3 sees no nodes",
+            "the nodes form 3 separate clusters: n1 | n2 | n3"]
+
+
+def epmd_02(hosts: list[str], config: str = ", timeout: 500", outside: str = "") -> str:
+    """A config/runtime.exs with one libcluster Epmd topology: ``config`` ends its
+    ``config:`` list, ``outside`` follows that list inside the topology."""
+    listed = ", ".join(f':"{h}"' for h in hosts)
+    return ("import Config\n\nconfig :libcluster,\n  topologies: [\n    epmd: [\n"
+            "      strategy: Cluster.Strategy.Epmd,\n"
+            f"      config: [hosts: [{listed}]{config}]{outside}\n    ]\n  ]\n")
+
+
+N2_COOKIE_03 = (", RELEASE_COOKIE: n3-dev-cookie}", "}")
+N2_03 = "  n2:\n    <<: *node\n"
+UNRESOLVED_03 = ["n2.lab is not reachable from n1: NXDOMAIN",
+                 "n2.lab is not reachable from n2: NXDOMAIN",
+                 "n2.lab is not reachable from n3: NXDOMAIN",
+                 "n2 could not be asked for its nodes (erl_call: can't ei_gethostbyname(n2.lab))"]
+
+CASES_02_03 = [
+    # libcluster instead of the connect list, but without `timeout:`: Epmd dials once too.
+    pytest.param("02", [], {"config/runtime.exs": epmd_02(["app@n2.lab"], config="")},
+                 ALONE_02, id="02-epmd-without-timeout"),
+    # `timeout:` beside `config:` instead of inside it: libcluster ignores the key, silently.
+    pytest.param("02", [], {"config/runtime.exs": epmd_02(
+        ["app@n2.lab"], config="", outside=",\n      timeout: 500")}, ALONE_02,
+        id="02-timeout-outside-config"),
+    # Retrying, but towards names no node has (the services' names as basenames).
+    pytest.param("02", [], {"config/runtime.exs": epmd_02(["n1@n1.lab", "n2@n2.lab", "n3@n3.lab"])},
+                 ALONE_02, id="02-hosts-by-service-name"),
+    # Retrying towards n2 alone is enough: once n1 and n3 reach it, `global` meshes them.
+    pytest.param("02", [], {"config/runtime.exs": epmd_02(["app@n2.lab"])}, [],
+                 id="02-retry-towards-n2-passes"),
+    # The shared cookie for n3, but n2 still has no hostname: n2.lab answers nothing.
+    pytest.param("03", [N2_COOKIE_03], {}, UNRESOLVED_03, id="03-cookie-only"),
+    # A hostname for n2 without the dot: its node name's host, n2.lab, still answers nothing.
+    pytest.param("03", [N2_COOKIE_03, (N2_03, N2_03 + "    hostname: n2\n")], {}, UNRESOLVED_03,
+                 id="03-dotless-hostname"),
+]
+
+
+@pytest.mark.parametrize(("lesson", "edits", "files", "problems"), CASES_02_03)
+def test_node_name_and_start_order_fixes_get_the_right_verdict(tmp_path, lesson, edits, files,
+                                                               problems):
+    report = check_edited(exercise(lesson), tmp_path, edits, files=files)
+    assert not report.static and report.start_error is None, str(report)
+    assert report.problems == problems, str(report)
+    assert report.passed == (not problems)
+    text = str(report)
+    # The verdict says what is wrong, never which key to write.
+    for key in ("timeout:", "hosts:", "hostname:", "RELEASE_COOKIE"):
+        assert key not in text, text
+
+
 # -- lessons 04 and 05: the untouched file, plausible wrong fixes, and fixes that pass ---------
 # Each row: (lesson, text edits to the learner's file, the exact problems; [] = passes).
 # The wrong fixes were picked because they really fail, measured. Not used: a host list
@@ -139,6 +200,8 @@ SPLIT_05 = ["client_svc does not see job_svc", "user_svc does not see job_svc",
 QUERY_04 = "  DNS_CLUSTER_QUERY: beam\n"
 NODE_05 = "  networks: [msvc_default]\n\nx-cluster"
 USER_05 = "      RELEASE_NODE: user_svc@user_svc.msvc_default\n"
+HOSTS_05 = "          :\"job_svc@job_svc.msvc_default\"\n        ]\n"
+CONFIG_05 = "      ]\n    ]\n  ]\n"
 
 FQDN_NODES = [f"msvc@{s}.msvc_default" for s in ("client_svc", "user_svc", "job_svc")]
 SERVICE_NAMED = [f"{s}@{s}.msvc_default" for s in ("client_svc", "user_svc", "job_svc")]
@@ -170,8 +233,19 @@ CASES = [
     # A restart policy: the container never stops, so it is never restarted.
     pytest.param("05", [(NODE_05, RESTART)], {}, SPLIT_05, id="05-restart-policy"),
     # A shorter ticktime notices the partition sooner, but noticing is not healing.
-    pytest.param("05", [("net_ticktime 4", "net_ticktime 2")], {}, SPLIT_05,
-                 id="05-shorter-ticktime"),
+    pytest.param("05", [], {"rel/vm.args.eex": [("net_ticktime 4", "net_ticktime 2")]},
+                 SPLIT_05, id="05-shorter-ticktime"),
+    # `timeout:` beside `config:`, on the topology: libcluster reads it only inside
+    # `config:`, and ignores a key it does not know, silently.
+    pytest.param("05", [], {"config/runtime.exs": [(CONFIG_05, "      ],\n      timeout: 1_000\n"
+                                                              "    ]\n  ]\n")]},
+                 SPLIT_05, id="05-timeout-outside-config"),
+    # DNSPoll's option name on the Epmd strategy: an unknown key, ignored.
+    pytest.param("05", [], {"config/runtime.exs": [(HOSTS_05, HOSTS_05.replace(
+        "]\n", "],\n        polling_interval: 1_000\n"))]}, SPLIT_05, id="05-polling-interval"),
+    # The solution's fix, made by the learner: `timeout:` inside `config:`.
+    pytest.param("05", [], {"config/runtime.exs": [(HOSTS_05, HOSTS_05.replace(
+        "]\n", "],\n        timeout: 1_000\n"))]}, [], id="05-timeout-passes"),
 ]
 
 
@@ -195,9 +269,21 @@ def test_learner_files_get_the_right_verdict(tmp_path, lesson, edits, files, pro
 def test_retrying_on_one_node_only_is_not_enough(tmp_path):
     """The exercise runs with `dist_auto_connect once`: a node that saw a peer go down
     never reconnects to it implicitly, so every node must retry, not just user_svc.
-    Which links stay down depends on what `global` cut; that some do, does not."""
+    Which links stay down depends on what `global` cut; that some do, does not.
+    The project's runtime.exs reads the interval from the environment, as many do, and
+    only user_svc's `environment:` sets it."""
     ex = exercise("05")
-    report = run(tmp_path, [(USER_05, USER_05 + '      CLUSTER_TIMEOUT: "1000"\n')], ex=ex)
+    per_node = HOSTS_05.replace("]\n", '],\n        timeout: retry\n')
+    runtime = ex.compose_file.parent.joinpath("config/runtime.exs").read_text() \
+        .replace("config :libcluster,", 'retry = if ms = System.get_env("EPMD_RETRY_MS"), '
+                 "do: String.to_integer(ms), else: :infinity\n\nconfig :libcluster,") \
+        .replace(HOSTS_05, per_node)
+    assert "timeout: retry" in runtime and "EPMD_RETRY_MS" in runtime
+    report = check_edited(ex, tmp_path, [(USER_05, USER_05 + '      EPMD_RETRY_MS: "1000"\n')],
+                          files={"config/runtime.exs": runtime})
+    # It booted, meshed and was cut off: the verdict is on the heal, not on a bad file.
+    assert not report.static and report.start_error is None, str(report)
+    assert "✓ the other nodes notice when job_svc is cut off the network" in str(report)
     assert not report.passed, str(report)
     assert any("sees no nodes" in p or "does not see" in p for p in report.problems), str(report)
 
@@ -208,7 +294,7 @@ def test_retrying_on_one_node_only_is_not_enough(tmp_path):
 
 EX06 = exercise("06")
 SERVICES_06 = ("client_svc", "user_svc", "job_svc")
-SECRET_06 = "  RELEASE_COOKIE_FILE: /run/secrets/erlang_cookie\n"
+TLS_FLAGS_06 = "-proto_dist inet_tls\n-ssl_dist_optfile /etc/clusterlab/ssl_dist.conf\n"
 TLS_NO_VERIFY = """[{server, [{certfile, "/etc/clusterlab/tls/node/cert.pem"},
            {keyfile, "/etc/clusterlab/tls/node/key.pem"},
            {verify, verify_none}]},
@@ -219,16 +305,24 @@ TLS_NO_VERIFY = """[{server, [{certfile, "/etc/clusterlab/tls/node/cert.pem"},
 
 
 def solution_06(tmp_path, edits=(), dist_conf=None, extra=None):
-    """The solution copied to ``tmp_path`` with text ``edits``, its TLS options file
-    (or ``dist_conf``) and any ``extra`` files beside it."""
+    """The solution project copied to ``tmp_path``: compose.yaml with text ``edits``, its
+    release files (config/runtime.exs, rel/env.sh.eex, rel/vm.args.eex), its TLS options
+    file (or ``dist_conf``), and ``extra`` files: new text, or ``None`` to drop one."""
+    folder = EX06.solution_file.parent
     source = EX06.solution_file.read_text()
     for old, new in edits:
         assert old in source, old
         source = source.replace(old, new)
     (tmp_path / "compose.yaml").write_text(source)
-    conf = dist_conf or (EX06.solution_file.parent / "ssl_dist.conf").read_text()
-    (tmp_path / "ssl_dist.conf").write_text(conf)
+    project = {str(p.relative_to(folder)): p.read_text() for p in release_files(folder)}
+    project["ssl_dist.conf"] = dist_conf or (folder / "ssl_dist.conf").read_text()
     for name, text in (extra or {}).items():
+        if text is None:
+            project.pop(name)
+        else:
+            project[name] = text
+    for name, text in project.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     return tmp_path / "compose.yaml"
 
@@ -289,12 +383,37 @@ def test_06_fail_if_no_peer_cert_false_lets_no_certificate_in_on_every_otp(tmp_p
 
 def test_06_cookie_moved_to_an_env_file_is_still_in_the_environment(tmp_path):
     """`env_file: .env` keeps the cookie out of compose.yaml, not out of the container's
-    configuration: `docker inspect` still shows it (TLS is right, so only that fails)."""
+    configuration: `docker inspect` still shows it (TLS is right, so only that fails).
+    rel/env.sh.eex stays: it reads the secret only when RELEASE_COOKIE is unset."""
     dotenv = f"RELEASE_COOKIE={Cookie().reveal()}\n"
-    file = solution_06(tmp_path, [(SECRET_06, ""), ("  secrets: [erlang_cookie]\n",
-                                                    "  env_file: [.env]\n")],
+    file = solution_06(tmp_path, [("  secrets: [erlang_cookie]\n", "  env_file: [.env]\n")],
                        extra={".env": dotenv})
     report = run(None, file=file, ex=EX06)
     assert report.problems == [f"docker inspect {s} shows the cookie in its environment"
                                for s in SERVICES_06], str(report)
     assert dotenv.strip().partition("=")[2] not in str(report)
+
+
+def test_06_cookie_from_a_secret_without_tls_still_lets_the_outsider_in(tmp_path):
+    """Half the fix, in real files: rel/env.sh.eex reads the cookie from the Compose
+    secret (docker inspect no longer shows it), but distribution stays plain TCP: an
+    outsider who gets the cookie another way (it is readable inside every container)
+    still joins every node."""
+    vm_args = (EX06.solution_file.parent / "rel/vm.args.eex").read_text()
+    assert TLS_FLAGS_06 in vm_args
+    file = solution_06(tmp_path, extra={"rel/vm.args.eex": vm_args.replace(TLS_FLAGS_06, "")})
+    report = run(None, file=file, ex=EX06)
+    assert report.problems == [f"an outsider holding the cookie joined {s} over plain TCP"
+                               for s in SERVICES_06], str(report)
+    assert "✓ docker inspect shows no cookie for client_svc, user_svc and job_svc" in str(report)
+
+
+def test_06_secret_declared_but_not_given_to_the_services_stops_the_release(tmp_path):
+    """rel/env.sh.eex reads /run/secrets/erlang_cookie, but the services lost their
+    `secrets:` entry: the file is not there, `cat` fails, and the release script (`set
+    -e`) stops before the VM starts. The verdict quotes the container's own last line."""
+    report = run(None, file=solution_06(tmp_path, [("  secrets: [erlang_cookie]\n", "")]),
+                 ex=EX06)
+    assert not report.passed and report.start_error is not None, str(report)
+    assert "stopped before it was ready" in report.start_error, report.start_error
+    assert "cat: /run/secrets/erlang_cookie: No such file or directory" in report.start_error

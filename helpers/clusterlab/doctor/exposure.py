@@ -37,8 +37,9 @@ def cookie_in_environment(project: Project) -> list[Finding]:
                       "inherits it (`/proc/1/environ`). The cookie is the only key to the "
                       "node: whoever has it can join and run code there.",
                       "Mount the cookie as a Compose secret (`secrets:`) and read it at boot "
-                      "(the lab image: `RELEASE_COOKIE_FILE: /run/secrets/erlang_cookie`), "
-                      "with `RELEASE_COOKIE` unset.", [key]))
+                      "(in rel/env.sh.eex: `export RELEASE_COOKIE=$(cat "
+                      "/run/secrets/erlang_cookie)`), with `RELEASE_COOKIE` not in Compose.",
+                      [key]))
     return out
 
 

@@ -61,7 +61,7 @@ HELP: dict[str, tuple[str, str]] = {  # code → (finding, fix), Markdown as in 
     "CL405": ("cookie left at the product's public default (EMQX `emqxsecretcookie`, VerneMQ `vmq`), set or by omission",
               "the product's cookie variable from the environment"),
     "CL406": ("the cookie is in the container's environment (`environment:`, `env_file`, `.env` interpolation) or on its command line: `docker inspect` shows it, every process in the container inherits it",
-              'a Compose secret read at boot (`RELEASE_COOKIE_FILE: /run/secrets/…`), `RELEASE_COOKIE` unset'),
+              'a Compose secret read at boot (rel/env.sh.eex: `export RELEASE_COOKIE="$(cat /run/secrets/…)"`), `RELEASE_COOKIE` not in Compose'),
     "CL501": ('EPMD (4369) published to the host',
               'remove the `ports:` entry'),
     "CL502": ('a configured distribution port (`inet_dist_listen_min/max`, `ERL_DIST_PORT`) published',

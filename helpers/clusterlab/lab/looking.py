@@ -67,7 +67,9 @@ class Looking:
         tls_dist = [name for name, text in flags.items()  # lesson 6: over TLS, not erl_call
                     if "inet_tls" in text]
         self._record(commands.probe_commands(
-            snapshot, tls_dist, {name: erlang.dist_flags(flags[name]) for name in tls_dist}))
+            # the vm.args ones only: a hidden erl inherits ERL_AFLAGS by itself
+            snapshot, tls_dist, {c.name: erlang.dist_flags(erlang.vm_flags(c, env=False))
+                                 for c in found if c.name in tls_dist}))
         return snapshot
 
     def cookie_digest(self, service: str) -> str | None:

@@ -48,12 +48,13 @@ NODE_DIST = (
 ``-ssl_dist_optfile`` flags, read from its command line: wherever they were written
 (the release's vm.args, ``ERL_AFLAGS``), a client must dial with the same."""
 
-def vm_flags(container: Container) -> str:
+def vm_flags(container: Container, *, env: bool = True) -> str:
     """The VM flags a node's container shows it starts with: ``ERL_AFLAGS``/``ERL_FLAGS``/
-    ``ERL_ZFLAGS``, and a vm.args bind-mounted over the release's (a lesson's rendered
-    ``rel/vm.args.eex``, read from the host). Before a node is asked (TLS or plain TCP)."""
-    env = container.attrs["Config"].get("Env") or []
-    parts = [e.partition("=")[2] for e in env
+    ``ERL_ZFLAGS`` (unless ``env`` is false), and a vm.args bind-mounted over the
+    release's (a lesson's rendered ``rel/vm.args.eex``, read from the host). Before a node
+    is asked (TLS or plain TCP)."""
+    variables = container.attrs["Config"].get("Env") or [] if env else []
+    parts = [e.partition("=")[2] for e in variables
              if e.partition("=")[0] in ("ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS")]
     for mount in container.attrs.get("Mounts") or []:
         if str(mount.get("Destination", "")).endswith("/vm.args"):
@@ -77,8 +78,10 @@ def dist_flags(flags: str) -> list[str]:
 
 # erl_call (ei) speaks plain TCP distribution only. A node started with
 # `-proto_dist inet_tls` (lesson 6) is asked by a hidden node started in the same
-# container instead, with the node's own distribution flags ($dist), so with its
-# certificate. Otherwise erl_call, addressed by ERL_CALL_TARGET (IPv6 names by their
+# container instead, with the node's own distribution flags ($dist: from its command
+# line, wherever they were written), so with its certificate; the container's ERL_*FLAGS
+# are dropped for it, or a flag they hold would be given twice (OTP refuses a second
+# -ssl_dist_optfile). Otherwise erl_call, addressed by ERL_CALL_TARGET (IPv6 names by their
 # local port).
 CALL_FUNCTION = r"""
 cl_call() {
@@ -86,7 +89,8 @@ cl_call() {
   case " ${ERL_AFLAGS:-} ${ERL_FLAGS:-} $dist " in
     *" inet_tls "*)
       case "${node#*@}" in *.*) flag=-name ;; *) flag=-sname ;; esac
-      timeout 15 erl $dist -hidden $flag "clprobe$$@${node#*@}" -setcookie "$cookie" -noshell \
+      env -u ERL_AFLAGS -u ERL_FLAGS -u ERL_ZFLAGS timeout 15 erl $dist -hidden $flag \
+        "clprobe$$@${node#*@}" -setcookie "$cookie" -noshell \
         -eval 'CALL_EVAL' -extra "$node" "$@" ;;
     *) TARGET
       timeout 8 erl_call $flag "$target" -c "$cookie" -a "$1 $2 $3" ;;
