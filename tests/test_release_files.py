@@ -84,3 +84,22 @@ def test_a_lesson_shows_its_release_files_after_the_compose_file():
     assert [p.name for p in release_files(lesson.path / "by-ip")] == \
         ["runtime.exs", "env.sh.eex"]
     assert project_source(lesson.compose_file("broken")).count("# ---- ") == 1
+
+
+LAB_VARIABLES = ("CLUSTER_STRATEGY", "CLUSTER_HOSTS", "CLUSTER_TIMEOUT", "CLUSTER_TOPOLOGY",
+                 "DNS_BASENAME", "DNS_POLL_MS", "DNS_QUERY", "NODE_NAME_BY_IP",
+                 "RELEASE_COOKIE_FILE", "DNS_CONNECT_TIMEOUT_MS", "DNS_CLUSTER_LOG",
+                 "DNS_CLUSTER_RESOURCE_TYPES", "LIBCLUSTER_DEBUG")
+"""The lab image's former clustering variables (``ClusterLab.Legacy``): no real project
+has them, so no lesson, exercise, hint or notebook may configure clustering with them."""
+
+
+def test_no_lesson_configures_clustering_with_a_lab_variable():
+    root = Path(__file__).resolve().parent.parent
+    files = [p for pattern in ("labs/*/**/*.yaml", "labs/*/**/*.toml", "labs/*/**/*.exs",
+                               "labs/*/**/*.eex", "labs/*/*.ipynb", "notebooks/*.ipynb")
+             for p in root.glob(pattern) if "labs/app/" not in p.as_posix()]
+    assert len(files) > 100
+    found = [f"{p.relative_to(root)}: {var}" for p in files for var in LAB_VARIABLES
+             if var in p.read_text()]
+    assert found == []

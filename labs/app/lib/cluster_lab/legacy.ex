@@ -2,9 +2,9 @@ defmodule ClusterLab.Legacy do
   @moduledoc """
   The lab's former clustering variables, mapped onto the configuration a real project
   writes, so a Compose file that still sets them gets the same upstream-shaped children
-  (`Cluster.Supervisor`, `DNSCluster`). A lesson or exercise on real files sets none of
-  them: its clustering is in its own config/runtime.exs (issue 29 moves every lesson
-  there; then this module goes).
+  (`Cluster.Supervisor`, `DNSCluster`). No lesson or exercise sets them: each has its
+  own config/runtime.exs. Only the fidelity fixtures (tests/fidelity/*.yaml) still do;
+  this module goes once they are on files too.
 
     * `CLUSTER_STRATEGY=epmd`: `topologies: [<CLUSTER_TOPOLOGY or epmd>: [strategy:
       Cluster.Strategy.Epmd, config: [hosts: CLUSTER_HOSTS, timeout: CLUSTER_TIMEOUT]]]`
