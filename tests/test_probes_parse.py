@@ -92,3 +92,22 @@ def test_a_query_without_a_server_header_is_matched_by_name():
     answers = split_batch(["minio", "user_svc", "jaeger"], body)
     assert answers["user_svc"].addresses == ("10.0.0.2",)
     assert answers["jaeger"].status == "error"
+
+
+def test_an_exec_that_comes_back_empty_is_asked_once_more(monkeypatch):
+    """Under load an exec of the probe script can return nothing at all; that is not "no
+    node here", so the probe asks again (and reads what the second run printed)."""
+    from types import SimpleNamespace
+
+    from clusterlab.observe import probe as probe_module
+
+    answers = iter(["", "@@node app@n2.lab\n@@dns\n@@nodes\n[]\n@exit 0\n"])
+    calls = []
+
+    def fake_exec(container, argv, env=None):
+        calls.append(argv)
+        return SimpleNamespace(output=next(answers))
+
+    monkeypatch.setattr(probe_module, "exec_in", fake_exec)
+    output = probe_module._run_probe(object(), ["sh", "-c", "probe"])
+    assert len(calls) == 2 and output.startswith("@@node app@n2.lab")

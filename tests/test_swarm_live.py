@@ -128,6 +128,35 @@ def test_exercise_07_untouched_fails_on_every_node_and_never_reaches_the_update(
     assert "app was not updated: the criteria must hold before the fault step" in problems
 
 
+# Wrong fixes written in the project's files: each leaves every node alone before the
+# update, and the verdict says so in plain words.
+DNSPOLL_VIP_07 = """import Config
+
+config :libcluster,
+  topologies: [
+    dns_poll: [
+      strategy: Cluster.Strategy.DNSPoll,
+      config: [query: "app", node_basename: "app", polling_interval: 500]
+    ]
+  ]
+"""
+
+
+@pytest.mark.parametrize(("edits", "files"), [
+    # libcluster's DNSPoll instead of dns_cluster: `app` is still the service's one VIP
+    pytest.param([], {"config/runtime.exs": DNSPOLL_VIP_07}, id="dnspoll-on-the-vip"),
+    # the right query, but the env.sh that names nodes by IP is gone: the release's
+    # default short name, which no DNS-polling strategy can dial
+    pytest.param([("DNS_CLUSTER_QUERY: app\n", "DNS_CLUSTER_QUERY: tasks.app\n")],
+                 {"rel/env.sh.eex": None}, id="tasks-query-without-ip-names"),
+])
+def test_exercise_07_wrong_fixes_in_real_files_fail(tmp_path, edits, files):
+    ex = exercise("07")
+    report = check_edited(ex, tmp_path, edits, files=files)
+    assert not report.passed
+    assert sum(p.endswith("sees no nodes") for p in report.problems) == 3, report.problems
+
+
 def test_exercise_07_dnsrr_fix_passes_through_the_rolling_update(tmp_path):
     ex = exercise("07")
     report = check_edited(ex, tmp_path, [
